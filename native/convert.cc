@@ -39,7 +39,7 @@ std::string describeArg(const OpInfo& op, size_t index) {
   const auto& arg = op.handle.schema().arguments()[index];
   std::ostringstream s;
   s << op.name << ": argument '" << arg.name() << "' (position " << index + 1 << ") must be "
-    << arg.type()->annotation_str();
+    << arg.type()->str();
   if (op.args[index].listSize > 0) s << " of length " << op.args[index].listSize;
   return s.str();
 }

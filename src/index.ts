@@ -1,0 +1,2 @@
+// gdt: multi-modal self-supervised video learning in TypeScript over libtorch.
+export * as torch from './torch/index.js';
