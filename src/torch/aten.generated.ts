@@ -175,6 +175,12 @@ export function addcmul_(self: TensorHandle, tensor1: TensorHandle, tensor2: Ten
   native.callOp(op_addcmul_ >= 0 ? op_addcmul_ : (op_addcmul_ = resolve('aten::addcmul_', '')), self, tensor1, tensor2, value);
 }
 
+let op_addmm = -1;
+/** `aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor` */
+export function addmm(self: TensorHandle, mat1: TensorHandle, mat2: TensorHandle, beta?: number | boolean, alpha?: number | boolean): TensorHandle {
+  return native.callOp(op_addmm >= 0 ? op_addmm : (op_addmm = resolve('aten::addmm', '')), self, mat1, mat2, beta, alpha) as TensorHandle;
+}
+
 let op_alias = -1;
 /** `aten::alias(Tensor(a) self) -> Tensor(a)` */
 export function alias(self: TensorHandle): TensorHandle {
@@ -281,6 +287,12 @@ let op_avg_pool3d = -1;
 /** `aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor` */
 export function avg_pool3d(self: TensorHandle, kernel_size: readonly number[] | number, stride?: readonly number[] | number, padding?: readonly number[] | number, ceil_mode?: boolean, count_include_pad?: boolean, divisor_override?: number | undefined): TensorHandle {
   return native.callOp(op_avg_pool3d >= 0 ? op_avg_pool3d : (op_avg_pool3d = resolve('aten::avg_pool3d', '')), self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override) as TensorHandle;
+}
+
+let op_baddbmm = -1;
+/** `aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor` */
+export function baddbmm(self: TensorHandle, batch1: TensorHandle, batch2: TensorHandle, beta?: number | boolean, alpha?: number | boolean): TensorHandle {
+  return native.callOp(op_baddbmm >= 0 ? op_baddbmm : (op_baddbmm = resolve('aten::baddbmm', '')), self, batch1, batch2, beta, alpha) as TensorHandle;
 }
 
 let op_bartlett_window_periodic = -1;
@@ -521,6 +533,12 @@ let op_detach = -1;
 /** `aten::detach(Tensor(a) self) -> Tensor(a)` */
 export function detach(self: TensorHandle): TensorHandle {
   return native.callOp(op_detach >= 0 ? op_detach : (op_detach = resolve('aten::detach', '')), self) as TensorHandle;
+}
+
+let op_diag = -1;
+/** `aten::diag(Tensor self, int diagonal=0) -> Tensor` */
+export function diag(self: TensorHandle, diagonal?: number): TensorHandle {
+  return native.callOp(op_diag >= 0 ? op_diag : (op_diag = resolve('aten::diag', '')), self, diagonal) as TensorHandle;
 }
 
 let op_diagonal = -1;
@@ -905,6 +923,12 @@ let op_lerp__Scalar = -1;
 /** `aten::lerp_.Scalar(Tensor(a!) self, Tensor end, Scalar weight) -> Tensor(a!)` */
 export function lerp__Scalar(self: TensorHandle, end: TensorHandle, weight: number | boolean): void {
   native.callOp(op_lerp__Scalar >= 0 ? op_lerp__Scalar : (op_lerp__Scalar = resolve('aten::lerp_', 'Scalar')), self, end, weight);
+}
+
+let op_linalg_qr = -1;
+/** `aten::linalg_qr(Tensor A, str mode="reduced") -> (Tensor Q, Tensor R)` */
+export function linalg_qr(A: TensorHandle, mode?: string): [TensorHandle, TensorHandle] {
+  return native.callOp(op_linalg_qr >= 0 ? op_linalg_qr : (op_linalg_qr = resolve('aten::linalg_qr', '')), A, mode) as [TensorHandle, TensorHandle];
 }
 
 let op_linalg_vector_norm = -1;
