@@ -90,7 +90,31 @@ export function findLibtorch() {
   const libs = readdirSync(found.libDir);
   found.cuda = libs.includes('libtorch_cuda.so');
   found.version = readVersion(found);
+  if (found.cuda) {
+    // c10/cuda headers include the CUDA runtime's; pip wheels ship them in nvidia/cuda_runtime.
+    const cudaInclude = findCudaInclude(found);
+    if (!cudaInclude) {
+      throw new Error(
+        `libtorch at ${found.root} has CUDA but cuda_runtime_api.h was not found; set CUDA_HOME to the CUDA ` +
+          'toolkit (or pip install nvidia-cuda-runtime-cu12 beside torch).',
+      );
+    }
+    found.includeDirs.push(cudaInclude);
+  }
   return found;
+}
+
+function findCudaInclude(found) {
+  const candidates = [
+    process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'include'),
+    process.env.CUDA_PATH && join(process.env.CUDA_PATH, 'include'),
+    '/usr/local/cuda/include',
+    '/usr/include',
+    // pip layout: <site-packages>/torch and <site-packages>/nvidia/cuda_runtime/include
+    join(found.root, '..', 'nvidia', 'cuda_runtime', 'include'),
+    join(found.root, '..', 'nvidia', 'cu13', 'include'),
+  ].filter(Boolean);
+  return candidates.find((d) => existsSync(join(d, 'cuda_runtime_api.h')));
 }
 
 function readVersion(found) {
