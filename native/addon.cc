@@ -1,6 +1,9 @@
 // The gdt native addon: boxed access to every aten:: operator plus the few runtime functions that
 // are not operators (autograd engine, grad mode, RNG, threads, autocast, memory, CUDA runtime).
 // Each function converts its arguments, makes one libtorch call and translates errors.
+#ifdef GDT_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 #include "compat.h"
 #include "handles.h"
 
@@ -654,7 +657,7 @@ class GdtAddon : public Napi::Addon<GdtAddon> {
     return translate(info.Env(), [&]() -> Napi::Value {
       int dev = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
       auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(dev);
-      auto agg = static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE);
+      constexpr auto agg = gdt_compat::kAggregateStat;
       auto o = Napi::Object::New(info.Env());
       o.Set("allocatedBytes", static_cast<double>(stats.allocated_bytes[agg].current));
       o.Set("peakAllocatedBytes", static_cast<double>(stats.allocated_bytes[agg].peak));

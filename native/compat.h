@@ -48,4 +48,13 @@ inline bool isIntLike(const c10::TypePtr& t) {
   return t->kind() == c10::TypeKind::IntType || t->kind() == c10::TypeKind::SymIntType;
 }
 
+#ifdef GDT_WITH_CUDA
+// 2.6 moved the allocator statistics types to c10::CachingDeviceAllocator.
+#if GDT_TORCH_AT_LEAST(2, 6)
+constexpr size_t kAggregateStat = static_cast<size_t>(c10::CachingDeviceAllocator::StatType::AGGREGATE);
+#else
+constexpr size_t kAggregateStat = static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE);
+#endif
+#endif
+
 }  // namespace gdt_compat
