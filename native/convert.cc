@@ -40,7 +40,7 @@ std::string describeArg(const OpInfo& op, size_t index) {
   std::ostringstream s;
   s << op.name << ": argument '" << arg.name() << "' (position " << index + 1 << ") must be "
     << arg.type()->str();
-  if (op.args[index].listSize > 0) s << " of length " << op.args[index].listSize;
+  if (op.args[index].listSize > 0) s << " (an array, or one value for all " << op.args[index].listSize << ")";
   return s.str();
 }
 
@@ -53,7 +53,9 @@ int64_t toInt(const Napi::Value& v, bool* lossless) {
   return static_cast<int64_t>(d);
 }
 
-// A single value for a sized list (e.g. kernel_size=3 for int[2]) repeats, as in PyTorch.
+// A bare value for a sized list (e.g. kernel_size=3 for int[2]) repeats, as in PyTorch's
+// argument parser; an array passes through as given (the operator checks its length, e.g.
+// sum(dim=[1, 2]) for an int[1] dim).
 template <typename T, typename Read>
 std::vector<T> readList(const Napi::Value& v, const ArgInfo& info, Read read, bool* ok) {
   std::vector<T> out;
@@ -62,8 +64,6 @@ std::vector<T> readList(const Napi::Value& v, const ArgInfo& info, Read read, bo
     uint32_t n = arr.Length();
     out.reserve(n);
     for (uint32_t i = 0; i < n && *ok; ++i) out.push_back(read(arr.Get(i), ok));
-    if (info.listSize > 0 && n == 1) out.resize(info.listSize, out[0]);
-    if (info.listSize > 0 && out.size() != static_cast<size_t>(info.listSize)) *ok = false;
   } else if (info.listSize > 0) {
     T one = read(v, ok);
     out.assign(info.listSize, one);

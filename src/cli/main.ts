@@ -4,9 +4,10 @@ import { Command, CommanderError } from 'commander';
 import { torch } from '../index.js';
 import { packageVersion } from './version.js';
 import * as info from './commands/info.js';
+import * as checkpointFiles from './commands/checkpoint-files.js';
 
 /** Commands register themselves here; each module exports `register(program)`. */
-const commands = [info];
+const commands = [info, checkpointFiles];
 
 export function buildProgram(): Command {
   const program = new Command('gdt')
