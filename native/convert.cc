@@ -140,6 +140,7 @@ OpInfo describeOp(const c10::OperatorHandle& handle) {
         else if (gdt_compat::isIntLike(elem)) kind = ArgKind::IntList;
         else if (elem->kind() == c10::TypeKind::FloatType) kind = ArgKind::FloatList;
         else if (elem->kind() == c10::TypeKind::BoolType) kind = ArgKind::BoolList;
+        else if (elem->kind() == c10::TypeKind::NumberType) kind = ArgKind::ScalarList;
         break;
       }
       default:
@@ -234,6 +235,19 @@ c10::IValue toIValue(const Napi::Value& v, const OpInfo& op, size_t index) {
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
         return c10::IValue(at::Scalar(static_cast<int64_t>(d)));
       return c10::IValue(at::Scalar(d));
+    }
+    case ArgKind::ScalarList: {
+      if (!v.IsArray()) fail();
+      auto arr = v.As<Napi::Array>();
+      std::vector<at::Scalar> xs;
+      xs.reserve(arr.Length());
+      for (uint32_t i = 0; i < arr.Length(); ++i) {
+        Napi::Value e = arr.Get(i);
+        if (e.IsBoolean()) xs.emplace_back(e.As<Napi::Boolean>().Value());
+        else if (e.IsNumber()) xs.emplace_back(e.As<Napi::Number>().DoubleValue());
+        else fail();
+      }
+      return c10::IValue(xs);
     }
     case ArgKind::String:
       if (!v.IsString()) fail();

@@ -43,6 +43,7 @@ enum class ArgKind : uint8_t {
   Bool,
   BoolList,
   Scalar,
+  ScalarList,
   String,
   Device,
   Generator,

@@ -88,6 +88,7 @@ function tsType(t: string): string {
   };
   if (isList) {
     if (elem === 'Tensor?') ts = 'readonly (TensorHandle | undefined)[]';
+    else if (elem === 'Scalar') ts = 'readonly (number | boolean)[]';
     else {
       const e = scalar[elem];
       if (!e) throw new Error(`unsupported list type ${t}`);

@@ -1,3 +1,6 @@
 // gdt: multi-modal self-supervised video learning in TypeScript over libtorch.
 export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as io from './io/index.js';
+export * as transforms from './transforms/index.js';

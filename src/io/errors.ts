@@ -48,9 +48,16 @@ export function asCheckpointError(file: string, err: unknown, prefix?: string): 
     return new CheckpointError(file, prefix ? `${prefix}: ${err.reason}` : err.reason, { cause: err });
   }
   const code = err instanceof Error && 'code' in err ? (err as NodeJS.ErrnoException).code : undefined;
-  let reason = messageOf(err);
-  if (code === 'ENOENT') reason = 'no such file';
-  else if (code === 'EISDIR') reason = 'is a directory';
-  else if (code === 'EACCES' || code === 'EPERM') reason = 'permission denied';
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    // File-system errors are about the file, not its format: no prefix.
+    const known: Record<string, string> = {
+      ENOENT: 'no such file',
+      EISDIR: 'is a directory',
+      EACCES: 'permission denied',
+      EPERM: 'permission denied',
+    };
+    return new CheckpointError(file, known[code] ?? messageOf(err), { cause: err });
+  }
+  const reason = messageOf(err);
   return new CheckpointError(file, prefix ? `${prefix}: ${reason}` : reason, { cause: err });
 }

@@ -19,6 +19,12 @@ export function _amp_update_scale_(self: TensorHandle, growth_tracker: TensorHan
   native.callOp(op__amp_update_scale_ >= 0 ? op__amp_update_scale_ : (op__amp_update_scale_ = resolve('aten::_amp_update_scale_', '')), self, growth_tracker, found_inf, scale_growth_factor, scale_backoff_factor, growth_interval);
 }
 
+let op__foreach_add_List = -1;
+/** `aten::_foreach_add.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]` */
+export function _foreach_add_List(self: readonly TensorHandle[], other: readonly TensorHandle[], alpha?: number | boolean): TensorHandle[] {
+  return native.callOp(op__foreach_add_List >= 0 ? op__foreach_add_List : (op__foreach_add_List = resolve('aten::_foreach_add', 'List')), self, other, alpha) as TensorHandle[];
+}
+
 let op__foreach_add__List = -1;
 /** `aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()` */
 export function _foreach_add__List(self: readonly TensorHandle[], other: readonly TensorHandle[], alpha?: number | boolean): void {
@@ -49,10 +55,34 @@ export function _foreach_addcmul__Scalar(self: readonly TensorHandle[], tensor1:
   native.callOp(op__foreach_addcmul__Scalar >= 0 ? op__foreach_addcmul__Scalar : (op__foreach_addcmul__Scalar = resolve('aten::_foreach_addcmul_', 'Scalar')), self, tensor1, tensor2, value);
 }
 
+let op__foreach_div_List = -1;
+/** `aten::_foreach_div.List(Tensor[] self, Tensor[] other) -> Tensor[]` */
+export function _foreach_div_List(self: readonly TensorHandle[], other: readonly TensorHandle[]): TensorHandle[] {
+  return native.callOp(op__foreach_div_List >= 0 ? op__foreach_div_List : (op__foreach_div_List = resolve('aten::_foreach_div', 'List')), self, other) as TensorHandle[];
+}
+
 let op__foreach_div__Scalar = -1;
 /** `aten::_foreach_div_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()` */
 export function _foreach_div__Scalar(self: readonly TensorHandle[], scalar: number | boolean): void {
   native.callOp(op__foreach_div__Scalar >= 0 ? op__foreach_div__Scalar : (op__foreach_div__Scalar = resolve('aten::_foreach_div_', 'Scalar')), self, scalar);
+}
+
+let op__foreach_div__ScalarList = -1;
+/** `aten::_foreach_div_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()` */
+export function _foreach_div__ScalarList(self: readonly TensorHandle[], scalars: readonly (number | boolean)[]): void {
+  native.callOp(op__foreach_div__ScalarList >= 0 ? op__foreach_div__ScalarList : (op__foreach_div__ScalarList = resolve('aten::_foreach_div_', 'ScalarList')), self, scalars);
+}
+
+let op__foreach_maximum__List = -1;
+/** `aten::_foreach_maximum_.List(Tensor(a!)[] self, Tensor[] other) -> ()` */
+export function _foreach_maximum__List(self: readonly TensorHandle[], other: readonly TensorHandle[]): void {
+  native.callOp(op__foreach_maximum__List >= 0 ? op__foreach_maximum__List : (op__foreach_maximum__List = resolve('aten::_foreach_maximum_', 'List')), self, other);
+}
+
+let op__foreach_mul_List = -1;
+/** `aten::_foreach_mul.List(Tensor[] self, Tensor[] other) -> Tensor[]` */
+export function _foreach_mul_List(self: readonly TensorHandle[], other: readonly TensorHandle[]): TensorHandle[] {
+  return native.callOp(op__foreach_mul_List >= 0 ? op__foreach_mul_List : (op__foreach_mul_List = resolve('aten::_foreach_mul', 'List')), self, other) as TensorHandle[];
 }
 
 let op__foreach_mul__List = -1;
@@ -67,6 +97,18 @@ export function _foreach_mul__Scalar(self: readonly TensorHandle[], scalar: numb
   native.callOp(op__foreach_mul__Scalar >= 0 ? op__foreach_mul__Scalar : (op__foreach_mul__Scalar = resolve('aten::_foreach_mul_', 'Scalar')), self, scalar);
 }
 
+let op__foreach_mul__ScalarList = -1;
+/** `aten::_foreach_mul_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()` */
+export function _foreach_mul__ScalarList(self: readonly TensorHandle[], scalars: readonly (number | boolean)[]): void {
+  native.callOp(op__foreach_mul__ScalarList >= 0 ? op__foreach_mul__ScalarList : (op__foreach_mul__ScalarList = resolve('aten::_foreach_mul_', 'ScalarList')), self, scalars);
+}
+
+let op__foreach_neg = -1;
+/** `aten::_foreach_neg(Tensor[] self) -> Tensor[]` */
+export function _foreach_neg(self: readonly TensorHandle[]): TensorHandle[] {
+  return native.callOp(op__foreach_neg >= 0 ? op__foreach_neg : (op__foreach_neg = resolve('aten::_foreach_neg', '')), self) as TensorHandle[];
+}
+
 let op__foreach_norm_Scalar = -1;
 /** `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2) -> Tensor[]` */
 export function _foreach_norm_Scalar(self: readonly TensorHandle[], ord?: number | boolean): TensorHandle[] {
@@ -77,6 +119,18 @@ let op__foreach_sqrt = -1;
 /** `aten::_foreach_sqrt(Tensor[] self) -> Tensor[]` */
 export function _foreach_sqrt(self: readonly TensorHandle[]): TensorHandle[] {
   return native.callOp(op__foreach_sqrt >= 0 ? op__foreach_sqrt : (op__foreach_sqrt = resolve('aten::_foreach_sqrt', '')), self) as TensorHandle[];
+}
+
+let op__foreach_sqrt_ = -1;
+/** `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()` */
+export function _foreach_sqrt_(self: readonly TensorHandle[]): void {
+  native.callOp(op__foreach_sqrt_ >= 0 ? op__foreach_sqrt_ : (op__foreach_sqrt_ = resolve('aten::_foreach_sqrt_', '')), self);
+}
+
+let op__foreach_sub__List = -1;
+/** `aten::_foreach_sub_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()` */
+export function _foreach_sub__List(self: readonly TensorHandle[], other: readonly TensorHandle[], alpha?: number | boolean): void {
+  native.callOp(op__foreach_sub__List >= 0 ? op__foreach_sub__List : (op__foreach_sub__List = resolve('aten::_foreach_sub_', 'List')), self, other, alpha);
 }
 
 let op__foreach_zero_ = -1;

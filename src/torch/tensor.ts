@@ -576,8 +576,9 @@ export class Tensor implements Disposable {
     else aten.add__Scalar(this.handle, other, alpha);
     return this;
   }
-  sub_(other: Tensor, alpha: number = 1): this {
-    aten.sub__Tensor(this.handle, other.handle, alpha);
+  sub_(other: TensorOrScalar, alpha: number = 1): this {
+    if (other instanceof Tensor) aten.sub__Tensor(this.handle, other.handle, alpha);
+    else aten.add__Scalar(this.handle, typeof other === 'boolean' ? Number(other) * -1 : -other, alpha);
     return this;
   }
   mul_(other: TensorOrScalar): this {
