@@ -99,6 +99,12 @@ export interface RunToolOptions {
    * The caller writes them through `onSpawn`.
    */
   extraPipes?: number;
+  /**
+   * Extra output pipes, opened after the `extraPipes` input pipes (so with no input pipes they are
+   * fds 3, 4, ...: ffmpeg writes them as `pipe:3`, ...). Each is read into its preallocated
+   * buffer like stdout's `into` sink; byte counts are returned in `extraBytes`.
+   */
+  extraOutputs?: Uint8Array[];
   /** Called right after spawning, with writable stdin (when `stdinStream`) and the extra pipes. */
   onSpawn?: (io: { stdin: Writable | null; extra: Writable[] }) => void;
   /** Keep stdin as a stream for `onSpawn` (instead of `stdin` data or /dev/null). */
@@ -119,6 +125,8 @@ export interface RunToolResult {
   stdout: Buffer;
   /** Bytes written to stdout in total (with `into`, may exceed the buffer's length). */
   stdoutBytes: number;
+  /** Bytes written to each of `extraOutputs`. */
+  extraBytes: number[];
 }
 
 /** Spawn `tool` with `args` (no shell) and wait for it to exit. */
@@ -129,7 +137,8 @@ export function runTool(tool: MediaTool, args: readonly string[], opts: RunToolO
   const extra = opts.extraPipes ?? 0;
   const stdinMode = opts.stdin !== undefined || opts.stdinStream === true ? 'pipe' : 'ignore';
   const stdio: ('pipe' | 'ignore')[] = [stdinMode, sink.kind === 'ignore' ? 'ignore' : 'pipe', 'pipe'];
-  for (let i = 0; i < extra; i++) stdio.push('pipe');
+  const outs = opts.extraOutputs ?? [];
+  for (let i = 0; i < extra + outs.length; i++) stdio.push('pipe');
 
   return new Promise<RunToolResult>((resolvePromise, reject) => {
     let child;
@@ -192,6 +201,16 @@ export function runTool(tool: MediaTool, args: readonly string[], opts: RunToolO
         extraStreams.push(w);
       }
     }
+    const extraBytes = outs.map(() => 0);
+    outs.forEach((buf, k) => {
+      const r = child.stdio[3 + extra + k] as Readable | null;
+      r?.on('data', (chunk: Buffer) => {
+        const at = extraBytes[k] ?? 0;
+        const room = buf.length - at;
+        if (room > 0) buf.set(room >= chunk.length ? chunk : chunk.subarray(0, room), at);
+        extraBytes[k] = at + chunk.length;
+      });
+    });
     if (child.stdin) child.stdin.on('error', () => undefined);
     if (opts.stdin !== undefined && child.stdin) child.stdin.end(opts.stdin);
     opts.onSpawn?.({ stdin: opts.stdinStream === true ? child.stdin : null, extra: extraStreams });
@@ -214,6 +233,7 @@ export function runTool(tool: MediaTool, args: readonly string[], opts: RunToolO
         stderr,
         stdout: sink.kind === 'collect' ? Buffer.concat(chunks) : Buffer.alloc(0),
         stdoutBytes,
+        extraBytes,
       });
     });
   });
@@ -231,7 +251,8 @@ function spawnError(tool: MediaTool, bin: string, err: unknown): Error {
 export function summarizeStderr(stderr: string, maxLines = 3): string {
   const lines = stderr
     .split(/\r?\n/)
-    .map((l) => l.trim())
+    // Drop the "[mov,mp4,... @ 0x55d0c0a1b2c0] " context prefix: the address is noise.
+    .map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/i, '').trim())
     .filter((l) => l !== '');
   if (lines.length === 0) return '';
   const picked = lines.length <= maxLines ? lines : [...lines.slice(0, maxLines - 1), lines[lines.length - 1] ?? ''];
