@@ -5,9 +5,10 @@ import { torch } from '../index.js';
 import { packageVersion } from './version.js';
 import * as info from './commands/info.js';
 import * as checkpointFiles from './commands/checkpoint-files.js';
+import * as data from './commands/data.js';
 
 /** Commands register themselves here; each module exports `register(program)`. */
-const commands = [info, checkpointFiles];
+const commands = [info, checkpointFiles, data];
 
 export function buildProgram(): Command {
   const program = new Command('gdt')
