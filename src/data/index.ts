@@ -5,3 +5,6 @@ export * from './check.js';
 export * from './sample.js';
 export { BatchSampler, type SamplerOptions } from './sampler.js';
 export { DataLoader, type LoaderOptions, type LoaderStats, type Batch } from './loader.js';
+export * from './video-list.js';
+export { createGdtPretrainDataset, type GdtSampleOptions, type AudioVisualOptions } from './gdt-dataset.js';
+export { createAVideoDataset, type AVideoOptions } from './av-dataset.js';
