@@ -6,3 +6,5 @@ export * as io from './io/index.js';
 export * as transforms from './transforms/index.js';
 export * as media from './media/index.js';
 export * as data from './data/index.js';
+export * as models from './models/index.js';
+export * as ssl from './ssl/index.js';

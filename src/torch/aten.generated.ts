@@ -607,6 +607,12 @@ export function div_Scalar(self: TensorHandle, other: number | boolean): TensorH
   return native.callOp(op_div_Scalar >= 0 ? op_div_Scalar : (op_div_Scalar = resolve('aten::div', 'Scalar')), self, other) as TensorHandle;
 }
 
+let op_div_Scalar_mode = -1;
+/** `aten::div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor` */
+export function div_Scalar_mode(self: TensorHandle, other: number | boolean, rounding_mode?: string | undefined): TensorHandle {
+  return native.callOp(op_div_Scalar_mode >= 0 ? op_div_Scalar_mode : (op_div_Scalar_mode = resolve('aten::div', 'Scalar_mode')), self, other, rounding_mode) as TensorHandle;
+}
+
 let op_div_Tensor = -1;
 /** `aten::div.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function div_Tensor(self: TensorHandle, other: TensorHandle): TensorHandle {
@@ -1787,6 +1793,24 @@ let op_view_as_real = -1;
 /** `aten::view_as_real(Tensor(a) self) -> Tensor(a)` */
 export function view_as_real(self: TensorHandle): TensorHandle {
   return native.callOp(op_view_as_real >= 0 ? op_view_as_real : (op_view_as_real = resolve('aten::view_as_real', '')), self) as TensorHandle;
+}
+
+let op_where_Scalar = -1;
+/** `aten::where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor` */
+export function where_Scalar(condition: TensorHandle, self: number | boolean, other: number | boolean): TensorHandle {
+  return native.callOp(op_where_Scalar >= 0 ? op_where_Scalar : (op_where_Scalar = resolve('aten::where', 'Scalar')), condition, self, other) as TensorHandle;
+}
+
+let op_where_ScalarOther = -1;
+/** `aten::where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor` */
+export function where_ScalarOther(condition: TensorHandle, self: TensorHandle, other: number | boolean): TensorHandle {
+  return native.callOp(op_where_ScalarOther >= 0 ? op_where_ScalarOther : (op_where_ScalarOther = resolve('aten::where', 'ScalarOther')), condition, self, other) as TensorHandle;
+}
+
+let op_where_ScalarSelf = -1;
+/** `aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor` */
+export function where_ScalarSelf(condition: TensorHandle, self: number | boolean, other: TensorHandle): TensorHandle {
+  return native.callOp(op_where_ScalarSelf >= 0 ? op_where_ScalarSelf : (op_where_ScalarSelf = resolve('aten::where', 'ScalarSelf')), condition, self, other) as TensorHandle;
 }
 
 let op_where_self = -1;

@@ -76,15 +76,19 @@ export function tensor(data: Data, options: TensorOptions = {}): Tensor {
   return moveTo(t, options);
 }
 
-function flatten(v: NestedArray, depth: number, shape: number[], out: (number | boolean)[]): void {
+// The shape comes from the first element at each depth; every other element must agree, as
+// torch.tensor requires ("expected sequence of length ...").
+function flatten(v: NestedArray, depth: number, shape: number[], out: (number | boolean)[], leafDepth = { d: -1 }): void {
   if (Array.isArray(v)) {
+    if (leafDepth.d >= 0 && depth >= leafDepth.d) throw new RangeError(`tensor(): nested arrays are ragged (a sequence at dim ${depth} where numbers were found)`);
     if (shape.length <= depth) shape.push(v.length);
     else if (shape[depth] !== v.length) {
       throw new RangeError(`tensor(): expected sequence of length ${shape[depth]} at dim ${depth} (got ${v.length})`);
     }
-    for (const e of v) flatten(e, depth + 1, shape, out);
+    for (const e of v) flatten(e, depth + 1, shape, out, leafDepth);
   } else {
-    if (shape.length !== depth && out.length > 0) throw new RangeError('tensor(): nested arrays are ragged');
+    if (leafDepth.d < 0) leafDepth.d = depth;
+    if (depth !== leafDepth.d || depth !== shape.length) throw new RangeError(`tensor(): nested arrays are ragged (a number at dim ${depth})`);
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new TypeError(`tensor(): cannot make a tensor from ${typeof v}`);
     out.push(v);
   }
@@ -182,17 +186,12 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return new Tensor(aten.stack(tensors.map((t) => t.handle), dim));
 }
 /** Elementwise `condition ? x : y`. */
+/** Elementwise `condition ? x : y`, with PyTorch's promotion of scalar branches. */
 export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tensor {
-  const like = x instanceof Tensor ? x : y instanceof Tensor ? y : undefined;
-  if (!like) throw new TypeError('where(): at least one of x and y must be a Tensor');
-  const xs = x instanceof Tensor ? x : scalarTensor(x, { dtype: like.dtype, device: like.device });
-  const ys = y instanceof Tensor ? y : scalarTensor(y, { dtype: like.dtype, device: like.device });
-  try {
-    return new Tensor(aten.where_self(condition.handle, xs.handle, ys.handle));
-  } finally {
-    if (xs !== x) xs.dispose();
-    if (ys !== y) ys.dispose();
-  }
+  if (x instanceof Tensor && y instanceof Tensor) return new Tensor(aten.where_self(condition.handle, x.handle, y.handle));
+  if (x instanceof Tensor) return new Tensor(aten.where_ScalarOther(condition.handle, x.handle, y as number | boolean));
+  if (y instanceof Tensor) return new Tensor(aten.where_ScalarSelf(condition.handle, x, y.handle));
+  return new Tensor(aten.where_Scalar(condition.handle, x, y));
 }
 /** Einstein summation, e.g. einsum('bij,bjk->bik', a, b). */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {

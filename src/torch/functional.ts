@@ -295,7 +295,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: At
     scores = next;
   };
   if (o.isCausal) {
-    using ones = scalarTensor(true).expand([L, S]);
+    using one = scalarTensor(true);
+    using ones = one.expand([L, S]);
     using causal = ones.tril();
     using blocked = causal.logicalNot();
     swap(scores.maskedFill(blocked, -Infinity));

@@ -32,6 +32,15 @@ export function setGradEnabled(on: boolean): void {
   native.setGradEnabled(on);
 }
 
+// libtorch keeps these modes per thread: across an await they would leak to other tasks.
+function refuseAsync<T>(r: T, what: string): T {
+  if (r instanceof Promise) {
+    r.catch(() => undefined);
+    throw new TypeError(`${what} scopes are synchronous (libtorch keeps the mode per thread); await outside them`);
+  }
+  return r;
+}
+
 function withGradMode<T>(on: boolean, fn: () => T): T {
   const prev = native.setGradEnabled(on);
   try {
@@ -57,7 +66,7 @@ export function enableGrad<T>(fn: () => T): T {
 export function inferenceMode<T>(fn: () => T, enabled = true): T {
   native.enterInferenceMode(enabled);
   try {
-    return fn();
+    return refuseAsync(fn(), 'inferenceMode');
   } finally {
     native.exitInferenceMode();
   }
@@ -76,7 +85,7 @@ export function autocast<T>(device: 'cpu' | 'cuda', options: { dtype?: DType; en
   const [wasEnabled, prevDtype] = native.setAutocast(device, options.enabled ?? true, dtypeCode(dtype));
   native.autocastEnter();
   try {
-    return fn();
+    return refuseAsync(fn(), 'autocast');
   } finally {
     native.autocastExit();
     native.setAutocast(device, wasEnabled, prevDtype);

@@ -3,7 +3,7 @@
 import * as aten from './aten.generated.js';
 import { native, type TensorHandle } from './native.js';
 import { type DType, dtypeCode, dtypeName, typedArrayFromBuffer, type AnyTypedArray } from './dtype.js';
-import { track, type Disposable } from './scope.js';
+import { track, tidy, type Disposable } from './scope.js';
 import { parseIndex, type IndexItem } from './indexing.js';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
@@ -71,6 +71,7 @@ export class Tensor implements Disposable {
   size(dim?: number): number[] | number {
     const s = (this.shapeCache ??= native.shape(this.handle));
     if (dim === undefined) return s.slice();
+    if (s.length === 0) throw new RangeError(`Dimension specified as ${dim} but tensor has no dimensions`);
     return s[normDim(dim, s.length)]!;
   }
   get ndim(): number {
@@ -154,6 +155,14 @@ export class Tensor implements Disposable {
   /** The elements as nested JavaScript arrays (int64 as numbers, bool as booleans). */
   toArray(): NestedArray {
     const flat = this.toTypedArray();
+    if (this.dtype === 'complex64' || this.dtype === 'complex128') {
+      // Complex elements come back as [real, imaginary] pairs (JavaScript has no complex number).
+      const pairs: NestedArray[] = [];
+      for (let i = 0; i < flat.length; i += 2) pairs.push([Number(flat[i]), Number(flat[i + 1])]);
+      const shape = this.shape;
+      if (shape.length === 0) return pairs[0]!;
+      return nestValues(pairs, shape, 0, 0);
+    }
     const isBool = this.dtype === 'bool';
     const values: (number | boolean)[] = Array.from(flat as ArrayLike<number | bigint>, (v) =>
       isBool ? v !== 0 : Number(v),
@@ -265,7 +274,7 @@ export class Tensor implements Disposable {
     return new Tensor(aten.expand(this.handle, shapeArg(shape)));
   }
   expandAs(other: Tensor): Tensor {
-    return new Tensor(aten.expand_as(this.handle, other.handle));
+    return new Tensor(aten.expand_as(this.handle, tensorArg(other, 'expandAs', 'other')));
   }
   flatten(startDim = 0, endDim = -1): Tensor {
     return new Tensor(aten.flatten_using_ints(this.handle, startDim, endDim));
@@ -312,19 +321,19 @@ export class Tensor implements Disposable {
     return aten.unbind_int(this.handle, dim).map((h) => new Tensor(h));
   }
   indexSelect(dim: number, index: Tensor): Tensor {
-    return new Tensor(aten.index_select(this.handle, dim, index.handle));
+    return new Tensor(aten.index_select(this.handle, dim, tensorArg(index, 'indexSelect', 'index')));
   }
   gather(dim: number, index: Tensor): Tensor {
-    return new Tensor(aten.gather(this.handle, dim, index.handle));
+    return new Tensor(aten.gather(this.handle, dim, tensorArg(index, 'gather', 'index')));
   }
   scatter(dim: number, index: Tensor, src: Tensor): Tensor {
-    return new Tensor(aten.scatter_src(this.handle, dim, index.handle, src.handle));
+    return new Tensor(aten.scatter_src(this.handle, dim, tensorArg(index, 'scatter', 'index'), tensorArg(src, 'scatter', 'src')));
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return new Tensor(aten.scatter_add(this.handle, dim, index.handle, src.handle));
+    return new Tensor(aten.scatter_add(this.handle, dim, tensorArg(index, 'scatterAdd', 'index'), tensorArg(src, 'scatterAdd', 'src')));
   }
   maskedSelect(mask: Tensor): Tensor {
-    return new Tensor(aten.masked_select(this.handle, mask.handle));
+    return new Tensor(aten.masked_select(this.handle, tensorArg(mask, 'maskedSelect', 'mask')));
   }
   nonzero(): Tensor {
     return new Tensor(aten.nonzero(this.handle));
@@ -378,8 +387,11 @@ export class Tensor implements Disposable {
   /** True division; `roundingMode` 'trunc' or 'floor' as in PyTorch. */
   div(other: TensorOrScalar, roundingMode?: 'trunc' | 'floor'): Tensor {
     if (roundingMode !== undefined) {
-      using o = toTensorLike(other, this);
-      return new Tensor(aten.div_Tensor_mode(this.handle, o.handle, roundingMode));
+      return new Tensor(
+        other instanceof Tensor
+          ? aten.div_Tensor_mode(this.handle, other.handle, roundingMode)
+          : aten.div_Scalar_mode(this.handle, other, roundingMode),
+      );
     }
     return new Tensor(
       other instanceof Tensor ? aten.div_Tensor(this.handle, other.handle) : aten.div_Scalar(this.handle, other),
@@ -444,7 +456,7 @@ export class Tensor implements Disposable {
     return new Tensor(aten.atan(this.handle));
   }
   atan2(other: Tensor): Tensor {
-    return new Tensor(aten.atan2(this.handle, other.handle));
+    return new Tensor(aten.atan2(this.handle, tensorArg(other, 'atan2', 'other')));
   }
   sinh(): Tensor {
     return new Tensor(aten.sinh(this.handle));
@@ -484,9 +496,15 @@ export class Tensor implements Disposable {
   }
   clamp(min?: number | Tensor, max?: number | Tensor): Tensor {
     if (min instanceof Tensor || max instanceof Tensor) {
-      return new Tensor(
-        aten.clamp_Tensor(this.handle, (min as Tensor | undefined)?.handle, (max as Tensor | undefined)?.handle),
-      );
+      // One bound a tensor, the other a number: the number becomes a 0-d tensor of this dtype.
+      const lo = typeof min === 'number' ? toTensorLike(min, this) : min;
+      const hi = typeof max === 'number' ? toTensorLike(max, this) : max;
+      try {
+        return new Tensor(aten.clamp_Tensor(this.handle, lo?.handle, hi?.handle));
+      } finally {
+        if (lo !== min) lo?.dispose();
+        if (hi !== max) hi?.dispose();
+      }
     }
     return new Tensor(aten.clamp(this.handle, min, max));
   }
@@ -497,13 +515,13 @@ export class Tensor implements Disposable {
     return new Tensor(aten.clamp_max(this.handle, max));
   }
   minimum(other: Tensor): Tensor {
-    return new Tensor(aten.minimum(this.handle, other.handle));
+    return new Tensor(aten.minimum(this.handle, tensorArg(other, 'minimum', 'other')));
   }
   maximum(other: Tensor): Tensor {
-    return new Tensor(aten.maximum(this.handle, other.handle));
+    return new Tensor(aten.maximum(this.handle, tensorArg(other, 'maximum', 'other')));
   }
   lerp(end: Tensor, weight: number): Tensor {
-    return new Tensor(aten.lerp_Scalar(this.handle, end.handle, weight));
+    return new Tensor(aten.lerp_Scalar(this.handle, tensorArg(end, 'lerp', 'end'), weight));
   }
   relu(): Tensor {
     return new Tensor(aten.relu(this.handle));
@@ -532,10 +550,10 @@ export class Tensor implements Disposable {
     return new Tensor(other instanceof Tensor ? aten.ge_Tensor(this.handle, other.handle) : aten.ge_Scalar(this.handle, other));
   }
   logicalAnd(other: Tensor): Tensor {
-    return new Tensor(aten.logical_and(this.handle, other.handle));
+    return new Tensor(aten.logical_and(this.handle, tensorArg(other, 'logicalAnd', 'other')));
   }
   logicalOr(other: Tensor): Tensor {
-    return new Tensor(aten.logical_or(this.handle, other.handle));
+    return new Tensor(aten.logical_or(this.handle, tensorArg(other, 'logicalOr', 'other')));
   }
   logicalNot(): Tensor {
     return new Tensor(aten.logical_not(this.handle));
@@ -558,16 +576,15 @@ export class Tensor implements Disposable {
   }
   /** `where(cond, this, other)`. */
   where(condition: Tensor, other: TensorOrScalar): Tensor {
-    using o = toTensorLike(other, this);
-    return new Tensor(aten.where_self(condition.handle, this.handle, o.handle));
+    return new Tensor(
+      other instanceof Tensor
+        ? aten.where_self(condition.handle, this.handle, other.handle)
+        : aten.where_ScalarOther(condition.handle, this.handle, other),
+    );
   }
   /** True when every element is close to `other` (as torch.allclose). */
   allclose(other: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
-    using diff = this.sub(other).abs();
-    using tol = other.abs().mul(rtol).add(atol);
-    using ok = diff.le(tol);
-    using all = ok.all();
-    return all.item() === true;
+    return tidy(() => this.sub(other).abs().le(other.abs().mul(rtol).add(atol)).all().item() === true);
   }
 
   // ---- in place ----
@@ -737,19 +754,19 @@ export class Tensor implements Disposable {
 
   // ---- linear algebra ----
   matmul(other: Tensor): Tensor {
-    return new Tensor(aten.matmul(this.handle, other.handle));
+    return new Tensor(aten.matmul(this.handle, tensorArg(other, 'matmul', 'other')));
   }
   mm(other: Tensor): Tensor {
-    return new Tensor(aten.mm(this.handle, other.handle));
+    return new Tensor(aten.mm(this.handle, tensorArg(other, 'mm', 'other')));
   }
   bmm(other: Tensor): Tensor {
-    return new Tensor(aten.bmm(this.handle, other.handle));
+    return new Tensor(aten.bmm(this.handle, tensorArg(other, 'bmm', 'other')));
   }
   dot(other: Tensor): Tensor {
-    return new Tensor(aten.dot(this.handle, other.handle));
+    return new Tensor(aten.dot(this.handle, tensorArg(other, 'dot', 'other')));
   }
   outer(other: Tensor): Tensor {
-    return new Tensor(aten.outer(this.handle, other.handle));
+    return new Tensor(aten.outer(this.handle, tensorArg(other, 'outer', 'other')));
   }
 
   // ---- nn helpers that PyTorch also has as methods ----
@@ -774,6 +791,21 @@ export class Tensor implements Disposable {
 }
 
 export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * The handle of a Tensor argument; any other value goes to the native layer as it is, which then
+ * raises a TypeError naming the aten operator, the argument and the JavaScript type received.
+ */
+function tensorArg(v: Tensor, _method: string, _name: string): TensorHandle {
+  return v instanceof Tensor ? v.handle : (v as unknown as TensorHandle);
+}
+function nestValues(values: NestedArray[], shape: readonly number[], dim: number, offset: number): NestedArray[] {
+  const n = shape[dim]!;
+  const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const out: NestedArray[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? values[offset + i]! : nestValues(values, shape, dim + 1, offset + i * stride);
+  return out;
+}
 
 function nest(values: (number | boolean)[], shape: readonly number[], dim: number, offset: number): NestedArray[] {
   const n = shape[dim]!;
@@ -826,6 +858,7 @@ function applyIndex(t: Tensor, items: IndexItem[]): Tensor {
   let hasAdvanced = false;
   const ndim = t.ndim;
   const consuming = items.filter((it) => it !== null && it !== '...').length;
+  if (consuming > ndim) throw new RangeError(`too many indices for tensor of dimension ${ndim}`);
   let dim = 0;
   const step = (next: TensorHandle): void => {
     if (h !== t.handle) temps.push(h);
@@ -869,6 +902,8 @@ function applyIndex(t: Tensor, items: IndexItem[]): Tensor {
     h = t.handle;
     return new Tensor(out);
   } finally {
+    // On an error the current intermediate is not returned: free it too.
+    if (h !== t.handle) native.dispose(h);
     for (const x of temps) native.dispose(x);
   }
 }
