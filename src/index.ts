@@ -8,3 +8,5 @@ export * as media from './media/index.js';
 export * as data from './data/index.js';
 export * as models from './models/index.js';
 export * as ssl from './ssl/index.js';
+export * as zoo from './zoo/index.js';
+export * as train from './train/index.js';

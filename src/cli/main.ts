@@ -6,9 +6,11 @@ import { packageVersion } from './version.js';
 import * as info from './commands/info.js';
 import * as checkpointFiles from './commands/checkpoint-files.js';
 import * as data from './commands/data.js';
+import * as models from './commands/models.js';
+import * as pretrain from './commands/pretrain.js';
 
 /** Commands register themselves here; each module exports `register(program)`. */
-const commands = [info, checkpointFiles, data];
+const commands = [info, checkpointFiles, data, pretrain, models];
 
 export function buildProgram(): Command {
   const program = new Command('gdt')

@@ -16,6 +16,8 @@ export interface AudioVisualOptions extends VideoListOptions {
   targetFps?: number;
   samplingRate?: number;
   cropSize?: number;
+  /** Short-side jitter range before the crop (default: the reference's for the crop size). */
+  scales?: readonly [number, number];
   /** Seconds of audio per clip (default: the clip's duration, 1 s for 30 frames at 30 fps). */
   audioSeconds?: number;
   sampleRate?: number;
@@ -111,8 +113,9 @@ export async function createGdtPretrainDataset(o: GdtSampleOptions): Promise<Dat
               compat: o.compat,
             });
             // Reversal: frames flipped in time before augmentation; the augmented spectrogram mirrored.
-            const fwd = gdtAugment(frames, rng, { cropSize: o.cropSize ?? 112, compat: o.compat });
-            const rev = gdtAugment(frames.flip(0), rng, { cropSize: o.cropSize ?? 112, compat: o.compat });
+            const aug = { cropSize: o.cropSize ?? 112, scales: o.scales, compat: o.compat };
+            const fwd = gdtAugment(frames, rng, aug);
+            const rev = gdtAugment(frames.flip(0), rng, aug);
             views.push(torch.keep(fwd), torch.keep(rev));
             specs.push(torch.keep(spec), torch.keep(reverseSpectrogram(spec)));
           });

@@ -5,3 +5,4 @@ export * from './hypotheses.js';
 export * from './nce.js';
 export * from './gdt-loss.js';
 export * from './views.js';
+export * from './stica/index.js';

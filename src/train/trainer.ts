@@ -1,0 +1,225 @@
+// The training loop shared by the pretraining methods: SGD with the reference's schedules,
+// atomic checkpoints every epoch and every N steps, exact resume (model, optimiser, scheduler,
+// RNG, loader position), clean stops on signals, a non-finite-loss guard, and logging to a
+// progress bar, JSON lines and TensorBoard.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import type { Module } from '../nn/index.js';
+import { SGD, gdtPretrainSchedule, type LRScheduler, type OptimizerStateDict } from '../optim/index.js';
+import { loadCheckpoint, saveCheckpoint, section } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { DataLoader, type Batch } from '../data/loader.js';
+import type { DatasetSpec } from '../data/sample.js';
+import { SummaryWriter } from './tensorboard.js';
+import { flattenState, unflattenState, publishCheckpoint, latestCheckpoint } from './state.js';
+import type { PretrainConfig } from './config.js';
+import { progress, type Progress } from '../cli/progress.js';
+
+export interface StepOutput {
+  loss: Tensor;
+  /** Extra values to log (per-term losses, ...). */
+  metrics: Record<string, number>;
+}
+
+export interface TrainMethod {
+  readonly model: Module<never[], unknown>;
+  readonly dataset: DatasetSpec;
+  /** Clips of video in one sample, for clips/s. */
+  readonly clipsPerSample: number;
+  step(batch: Batch): StepOutput;
+}
+
+export interface TrainResult {
+  status: 'finished' | 'interrupted';
+  globalStep: number;
+  epoch: number;
+  checkpoint: string | undefined;
+  losses: number[];
+}
+
+interface Position {
+  epoch: number;
+  /** Next step to run within the epoch. */
+  step: number;
+  globalStep: number;
+}
+
+export class NonFiniteLossError extends Error {}
+
+export interface TrainOptions {
+  /** A checkpoint to resume from; by default the latest in the output folder, if any. */
+  resume?: string | false;
+  /** Show a progress bar / lines (default true). */
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOptions = {}): Promise<TrainResult> {
+  const out = cfg.out;
+  mkdirSync(out, { recursive: true });
+  const log = o.log ?? ((s: string) => console.log(s));
+  const model = method.model;
+  const sgd = new SGD(model.parameters(), {
+    lr: cfg.optim.lr,
+    momentum: cfg.optim.momentum,
+    weightDecay: cfg.optim.weightDecay,
+    nesterov: cfg.optim.nesterov,
+  });
+  const scheduler: LRScheduler = gdtPretrainSchedule({
+    optimizer: sgd,
+    worldSize: 1,
+    epochs: cfg.train.epochs,
+    warmupEpochs: cfg.optim.warmupEpochs,
+    milestones: cfg.optim.milestones,
+    gamma: cfg.optim.gamma,
+    type: cfg.optim.scheduler,
+  });
+
+  let pos: Position = { epoch: 0, step: 0, globalStep: 0 };
+  const resumeFrom = o.resume === false ? undefined : (o.resume ?? latestCheckpoint(out));
+  if (resumeFrom) {
+    pos = await restore(resumeFrom, model, sgd, scheduler);
+    log(`resumed from ${resumeFrom} at epoch ${pos.epoch}, step ${pos.step} (global step ${pos.globalStep})`);
+  }
+  await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+
+  const loader = await DataLoader.create(method.dataset, {
+    batchSize: cfg.train.batchSize,
+    workers: cfg.train.workers,
+    prefetch: cfg.train.prefetch,
+    shuffle: true,
+    seed: cfg.train.seed,
+    dropLast: true,
+  });
+  const perEpoch = loader.batchesPerEpoch();
+  if (perEpoch === 0) throw new Error(`the dataset has fewer samples (${loader.length}) than one batch (${cfg.train.batchSize}); lower train.batchSize`);
+  const totalSteps = Math.min(cfg.train.maxSteps ?? Infinity, cfg.train.epochs * perEpoch);
+  const tb = new SummaryWriter(join(out, 'tensorboard'));
+  if (pos.globalStep === 0) tb.addText('args', '```\n' + JSON.stringify(cfg, null, 2) + '\n```');
+  const metricsPath = join(out, 'metrics.jsonl');
+
+  let stopSignal: string | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    stopSignal = sig;
+    log(`${sig} received: finishing the current step, then checkpointing`);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGUSR1'];
+  for (const s of signals) process.on(s, onSignal);
+
+  let bar: Progress | undefined;
+  const losses: number[] = [];
+  let lastCheckpoint = resumeFrom;
+  let status: TrainResult['status'] = 'finished';
+  const save = async (p: Position, numbered: boolean): Promise<void> => {
+    const tmp = join(out, `.checkpoint-${process.pid}.safetensors`);
+    await saveTrainingCheckpoint(tmp, cfg, p, model, sgd, scheduler);
+    publishCheckpoint(out, tmp, { step: p.globalStep, epoch: p.epoch, keepLast: cfg.train.keepLast, numbered });
+    lastCheckpoint = join(out, 'checkpoint.safetensors');
+  };
+
+  try {
+    if (o.progress !== false && pos.globalStep < totalSteps) bar = progress('pretrain', totalSteps, { unit: 'steps' });
+    let tLast = performance.now();
+    outer: for (let epoch = pos.epoch; epoch < cfg.train.epochs && pos.globalStep < totalSteps; epoch++) {
+      let epochLoss = 0;
+      let epochSteps = 0;
+      for await (const batch of loader.epoch(epoch, { startStep: pos.step })) {
+        const lr = sgd.paramGroups[0]!.lr;
+        const { value, metrics } = torch.tidy(() => {
+          const r = method.step(batch);
+          const v = r.loss.item() as number;
+          if (!Number.isFinite(v)) return { value: v, metrics: r.metrics };
+          sgd.zeroGrad();
+          r.loss.backward();
+          sgd.step();
+          return { value: v, metrics: r.metrics };
+        });
+        torch.disposeAll(batch.tensors);
+        if (!Number.isFinite(value)) {
+          throw new NonFiniteLossError(
+            `the loss is ${value} at epoch ${epoch}, step ${batch.step} (global step ${pos.globalStep}); stopping. ` +
+              `${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}. ` : ''}Lower optim.lr or check the data.`,
+          );
+        }
+        losses.push(value);
+        epochLoss += value;
+        epochSteps++;
+        pos = { epoch, step: batch.step + 1, globalStep: pos.globalStep + 1 };
+        const now = performance.now();
+        const st = loader.stats;
+        const record = {
+          step: pos.globalStep,
+          epoch,
+          loss: value,
+          lr,
+          clipsPerSec: (batch.indices.length * method.clipsPerSample * 1000) / (now - tLast),
+          dataWait: st.waitFraction,
+          badSamples: st.failures.length,
+          ...metrics,
+        };
+        tLast = now;
+        appendFileSync(metricsPath, JSON.stringify(record) + '\n');
+        bar?.update(pos.globalStep, { loss: value.toFixed(4), lr: lr.toPrecision(3), 'clips/s': record.clipsPerSec.toFixed(1), wait: `${(100 * st.waitFraction).toFixed(0)}%` });
+        if (pos.globalStep % cfg.train.logEverySteps === 0) {
+          tb.addScalar('train/loss/iter', value, pos.globalStep);
+          tb.addScalar('train/lr/iter', lr, pos.globalStep);
+          tb.addScalar('train/clips_per_s/iter', record.clipsPerSec, pos.globalStep);
+          tb.addScalar('train/data_wait/iter', st.waitFraction, pos.globalStep);
+          tb.addScalar('train/memory/iter', process.memoryUsage().rss / 2 ** 20, pos.globalStep);
+        }
+        const atEnd = pos.step >= perEpoch;
+        if (stopSignal || pos.globalStep >= totalSteps) {
+          await save(atEnd ? { epoch: epoch + 1, step: 0, globalStep: pos.globalStep } : pos, false);
+          if (stopSignal) status = 'interrupted';
+          break outer;
+        }
+        if (!atEnd && cfg.train.checkpointEverySteps > 0 && pos.globalStep % cfg.train.checkpointEverySteps === 0) await save(pos, false);
+      }
+      scheduler.step();
+      tb.addScalar('train/epoch', epochSteps ? epochLoss / epochSteps : 0, epoch);
+      const next = { epoch: epoch + 1, step: 0, globalStep: pos.globalStep };
+      await save(next, (epoch + 1) % cfg.train.numberedEveryEpochs === 0 || epoch + 1 === cfg.train.epochs);
+      pos = next;
+    }
+  } finally {
+    bar?.stop();
+    for (const s of signals) process.off(s, onSignal);
+    tb.close();
+    await loader.close();
+    const bad = loader.stats.failures;
+    if (bad.length) {
+      writeFileSync(join(out, 'bad-samples.json'), JSON.stringify(bad, null, 2));
+      log(`${bad.length} samples could not be read and were replaced (see ${join(out, 'bad-samples.json')})`);
+    }
+  }
+  return { status, globalStep: pos.globalStep, epoch: pos.epoch, checkpoint: lastCheckpoint, losses };
+}
+
+async function saveTrainingCheckpoint(path: string, cfg: PretrainConfig, pos: Position, model: Module<never[], unknown>, sgd: SGD, scheduler: LRScheduler): Promise<void> {
+  await torch.tidyAsync(async () => {
+    const tensors = new Map<string, Tensor>();
+    for (const [k, t] of model.stateDict()) tensors.set(`model/${k}`, t);
+    const optimizer = flattenState(sgd.stateDict(), 'optimizer', tensors);
+    tensors.set('rng/cpu', torch.getRngState());
+    await saveCheckpoint(path, {
+      tensors,
+      document: { kind: 'pretrain', method: cfg.method, position: pos, optimizer, scheduler: scheduler.stateDict(), config: cfg, savedAt: new Date().toISOString() },
+    });
+  });
+}
+
+async function restore(path: string, model: Module<never[], unknown>, sgd: SGD, scheduler: LRScheduler): Promise<Position> {
+  const ckpt = await loadCheckpoint<{ position: Position; optimizer: unknown; scheduler: Parameters<LRScheduler['loadStateDict']>[0] }>(path);
+  try {
+    model.loadStateDict(section(ckpt.tensors, 'model'));
+    sgd.loadStateDict(unflattenState(ckpt.document.optimizer, ckpt.tensors) as OptimizerStateDict);
+    scheduler.loadStateDict(ckpt.document.scheduler);
+    const rng = ckpt.tensors.get('rng/cpu');
+    if (rng) torch.setRngState(rng);
+    return ckpt.document.position;
+  } finally {
+    for (const t of ckpt.tensors.values()) t.dispose();
+  }
+}
