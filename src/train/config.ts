@@ -81,9 +81,26 @@ const TrainSchema = z
   })
   .strict();
 
+const SticaSchema = z
+  .object({
+    /** Crop configuration and model size from a STiCA preset (see src/ssl/stica/presets.ts). */
+    preset: z.enum(['argparse', 'script', 'script-2s', 'readme', 'readme-2s', 'tiny']).default('script'),
+    mode: z.enum(['paper', 'reference']).default('paper'),
+    cropTemperature: z.number().positive().default(0.5),
+    crossModalTemperature: z.number().positive().default(0.1),
+    alpha: z.number().min(0).max(1).default(0.5),
+    /** Per-iteration warm-up from startWarmup to baseLr over warmupEpochs, then constant or cosine (SPEC 8.2). */
+    warmupEpochs: z.number().int().min(0).default(10),
+    startWarmup: z.number().positive().default(0.01),
+    baseLr: z.number().positive().default(0.64),
+    cosine: z.boolean().default(false),
+  })
+  .strict();
+
 export const PretrainConfigSchema = z
   .object({
-    method: z.enum(['gdt']).default('gdt'),
+    method: z.enum(['gdt', 'stica']).default('gdt'),
+    stica: SticaSchema.optional(),
     out: z.string().min(1),
     data: DataSchema,
     model: ModelSchema.default({ videoDepth: 18, audioDepth: 9, width: 1, useMlp: true }),
@@ -96,6 +113,31 @@ export const PretrainConfigSchema = z
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 export type ConfigInput = { [k: string]: Json };
+
+/** STiCA's recipe (SPEC 8.2, pretrain_stica.sh) and CPU-sized ones; `data` follows SPEC 5.8. */
+export const STICA_PRESETS: Record<string, ConfigInput> = {
+  script: {
+    method: 'stica',
+    stica: { preset: 'script', warmupEpochs: 10, startWarmup: 0.01, baseLr: 0.64 },
+    data: { numFrames: 30, cropSize: 112, specType: 2, specAugment: 'none', zNormalize: false, volumeJitter: true, audioSeconds: 1 },
+    optim: { momentum: 0.9, weightDecay: 1e-5 },
+    train: { epochs: 151, batchSize: 8, seed: 31, numberedEveryEpochs: 20 },
+  },
+  readme: {
+    method: 'stica',
+    stica: { preset: 'readme', warmupEpochs: 10, startWarmup: 0.01, baseLr: 0.64 },
+    data: { numFrames: 30, cropSize: 112, specType: 2, specAugment: 'none', zNormalize: false, volumeJitter: true, audioSeconds: 1 },
+    optim: { momentum: 0.9, weightDecay: 1e-5 },
+    train: { epochs: 151, batchSize: 8, seed: 31 },
+  },
+  tiny: {
+    method: 'stica',
+    stica: { preset: 'tiny', warmupEpochs: 1, startWarmup: 0.01, baseLr: 0.4 },
+    data: { numFrames: 16, cropSize: 64, specType: 2, specAugment: 'none', zNormalize: false, volumeJitter: true, audioSeconds: 1 },
+    optim: { momentum: 0.9, weightDecay: 1e-5 },
+    train: { epochs: 10, batchSize: 6, seed: 31, checkpointEverySteps: 25, numberedEveryEpochs: 5, logEverySteps: 5 },
+  },
+};
 
 /** The reference's recipes (SPEC 8.1) and a CPU-sized one. */
 export const PRESETS: Record<string, ConfigInput> = {
@@ -173,11 +215,12 @@ export function resolveConfig(input: ConfigInput): PretrainConfig {
   throw new Error(`invalid configuration:\n${lines.join('\n')}`);
 }
 
-export function buildConfig(o: { preset?: string; file?: string; overrides?: ConfigInput[] }): PretrainConfig {
-  let cfg: ConfigInput = {};
+export function buildConfig(o: { method?: 'gdt' | 'stica'; preset?: string; file?: string; overrides?: ConfigInput[] }): PretrainConfig {
+  let cfg: ConfigInput = { method: o.method ?? 'gdt' };
+  const presets = o.method === 'stica' ? STICA_PRESETS : PRESETS;
   if (o.preset) {
-    const p = PRESETS[o.preset];
-    if (!p) throw new Error(`unknown preset '${o.preset}'; choose one of ${Object.keys(PRESETS).join(', ')}`);
+    const p = presets[o.preset];
+    if (!p) throw new Error(`unknown preset '${o.preset}'; choose one of ${Object.keys(presets).join(', ')}`);
     cfg = merge(cfg, p);
   }
   if (o.file) cfg = merge(cfg, readConfigFile(o.file));

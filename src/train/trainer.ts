@@ -23,12 +23,23 @@ export interface StepOutput {
   metrics: Record<string, number>;
 }
 
+export interface StepContext {
+  /** Steps completed before this one (0-based index of this step over the whole run). */
+  globalStep: number;
+  epoch: number;
+}
+
 export interface TrainMethod {
   readonly model: Module<never[], unknown>;
   readonly dataset: DatasetSpec;
   /** Clips of video in one sample, for clips/s. */
   readonly clipsPerSample: number;
-  step(batch: Batch): StepOutput;
+  /**
+   * The LR schedule and whether it is stepped per epoch or per iteration; default: GDT's gradual
+   * warm-up then multi-step/cosine, per epoch (SPEC 8.1).
+   */
+  schedule?(sgd: SGD, itersPerEpoch: number): { scheduler: LRScheduler; per: 'epoch' | 'iteration' };
+  step(batch: Batch, ctx: StepContext): StepOutput;
 }
 
 export interface TrainResult {
@@ -67,24 +78,6 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
     weightDecay: cfg.optim.weightDecay,
     nesterov: cfg.optim.nesterov,
   });
-  const scheduler: LRScheduler = gdtPretrainSchedule({
-    optimizer: sgd,
-    worldSize: 1,
-    epochs: cfg.train.epochs,
-    warmupEpochs: cfg.optim.warmupEpochs,
-    milestones: cfg.optim.milestones,
-    gamma: cfg.optim.gamma,
-    type: cfg.optim.scheduler,
-  });
-
-  let pos: Position = { epoch: 0, step: 0, globalStep: 0 };
-  const resumeFrom = o.resume === false ? undefined : (o.resume ?? latestCheckpoint(out));
-  if (resumeFrom) {
-    pos = await restore(resumeFrom, model, sgd, scheduler);
-    log(`resumed from ${resumeFrom} at epoch ${pos.epoch}, step ${pos.step} (global step ${pos.globalStep})`);
-  }
-  await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
-
   const loader = await DataLoader.create(method.dataset, {
     batchSize: cfg.train.batchSize,
     workers: cfg.train.workers,
@@ -94,7 +87,36 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
     dropLast: true,
   });
   const perEpoch = loader.batchesPerEpoch();
-  if (perEpoch === 0) throw new Error(`the dataset has fewer samples (${loader.length}) than one batch (${cfg.train.batchSize}); lower train.batchSize`);
+  if (perEpoch === 0) {
+    await loader.close();
+    throw new Error(`the dataset has fewer samples (${loader.length}) than one batch (${cfg.train.batchSize}); lower train.batchSize`);
+  }
+  const { scheduler, per } = method.schedule?.(sgd, perEpoch) ?? {
+    scheduler: gdtPretrainSchedule({
+      optimizer: sgd,
+      worldSize: 1,
+      epochs: cfg.train.epochs,
+      warmupEpochs: cfg.optim.warmupEpochs,
+      milestones: cfg.optim.milestones,
+      gamma: cfg.optim.gamma,
+      type: cfg.optim.scheduler,
+    }),
+    per: 'epoch' as const,
+  };
+
+  let pos: Position = { epoch: 0, step: 0, globalStep: 0 };
+  const resumeFrom = o.resume === false ? undefined : (o.resume ?? latestCheckpoint(out));
+  if (resumeFrom) {
+    try {
+      pos = await restore(resumeFrom, model, sgd, scheduler);
+    } catch (e) {
+      await loader.close();
+      throw e;
+    }
+    log(`resumed from ${resumeFrom} at epoch ${pos.epoch}, step ${pos.step} (global step ${pos.globalStep})`);
+  }
+  await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+
   const totalSteps = Math.min(cfg.train.maxSteps ?? Infinity, cfg.train.epochs * perEpoch);
   const tb = new SummaryWriter(join(out, 'tensorboard'));
   if (pos.globalStep === 0) tb.addText('args', '```\n' + JSON.stringify(cfg, null, 2) + '\n```');
@@ -128,12 +150,13 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
       for await (const batch of loader.epoch(epoch, { startStep: pos.step })) {
         const lr = sgd.paramGroups[0]!.lr;
         const { value, metrics } = torch.tidy(() => {
-          const r = method.step(batch);
+          const r = method.step(batch, { globalStep: pos.globalStep, epoch });
           const v = r.loss.item() as number;
           if (!Number.isFinite(v)) return { value: v, metrics: r.metrics };
           sgd.zeroGrad();
           r.loss.backward();
           sgd.step();
+          if (per === 'iteration') scheduler.step();
           return { value: v, metrics: r.metrics };
         });
         torch.disposeAll(batch.tensors);
@@ -177,7 +200,7 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
         }
         if (!atEnd && cfg.train.checkpointEverySteps > 0 && pos.globalStep % cfg.train.checkpointEverySteps === 0) await save(pos, false);
       }
-      scheduler.step();
+      if (per === 'epoch') scheduler.step();
       tb.addScalar('train/epoch', epochSteps ? epochLoss / epochSteps : 0, epoch);
       const next = { epoch: epoch + 1, step: 0, globalStep: pos.globalStep };
       await save(next, (epoch + 1) % cfg.train.numberedEveryEpochs === 0 || epoch + 1 === cfg.train.epochs);
