@@ -8,3 +8,4 @@ export { DataLoader, type LoaderOptions, type LoaderStats, type Batch } from './
 export * from './video-list.js';
 export { createGdtPretrainDataset, type GdtSampleOptions, type AudioVisualOptions } from './gdt-dataset.js';
 export { createAVideoDataset, type AVideoOptions } from './av-dataset.js';
+export { createHowToDataset, type HowToOptions } from './howto-dataset.js';

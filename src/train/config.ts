@@ -25,6 +25,14 @@ const DataSchema = z
     manifest: z.string().optional(),
     /** 'correct' (default) or 'reference': reproduce the reference's data bugs (SPEC 13). */
     compat: z.enum(['correct', 'reference']).default('correct'),
+    /** 'audio-visual' (GDT on videos with sound) or 'video-text' (HowTo100M-style captions, SPEC 5.9). */
+    kind: z.enum(['audio-visual', 'video-text']).default('audio-visual'),
+    /** video-text: folder of `<video_id>.csv` caption files (default `<root>/captions`). */
+    captions: z.string().optional(),
+    /** video-text: the word list (`dict.npy`; default `<root>/dict.npy`). */
+    dictionary: z.string().optional(),
+    /** video-text: `howto.csv` listing the video ids (default: every .mp4 in the video folder). */
+    index: z.string().optional(),
   })
   .strict();
 
@@ -34,6 +42,10 @@ const ModelSchema = z
     audioDepth: z.union([z.literal(9), z.literal(18)]).default(9),
     width: z.number().positive().max(4).default(1),
     useMlp: z.boolean().default(true),
+    /** video-text: the reference's word2vec matrix (word2vec.pth); default a random frozen table. */
+    word2vec: z.string().optional(),
+    /** video-text without word2vec: rows of the random table (at least the dictionary's size + 1). */
+    vocabulary: z.number().int().positive().default(66250),
   })
   .strict();
 
@@ -103,7 +115,7 @@ export const PretrainConfigSchema = z
     stica: SticaSchema.optional(),
     out: z.string().min(1),
     data: DataSchema,
-    model: ModelSchema.default({ videoDepth: 18, audioDepth: 9, width: 1, useMlp: true }),
+    model: ModelSchema.default({ videoDepth: 18, audioDepth: 9, width: 1, useMlp: true, vocabulary: 66250 }),
     objective: ObjectiveSchema.default({ hypothesis: 1, mode: 'paper', temperature: 0.07 }),
     optim: OptimSchema.default({ lr: 0.01, momentum: 0.9, weightDecay: 1e-5, nesterov: false, warmupEpochs: 10, milestones: [251], gamma: 0.1, scheduler: 'multistep' }),
     train: TrainSchema.default({ epochs: 201, batchSize: 8, prefetch: 2, seed: 0, deterministic: false, checkpointEverySteps: 0, keepLast: 3, numberedEveryEpochs: 20, logEverySteps: 10 }),
@@ -149,7 +161,7 @@ export const PRESETS: Record<string, ConfigInput> = {
     train: { epochs: 201, batchSize: 8 },
   },
   ht100m: {
-    data: { numFrames: 30, targetFps: 16, cropSize: 112 },
+    data: { kind: 'video-text', numFrames: 30, targetFps: 16, cropSize: 112 },
     model: { videoDepth: 18, width: 1, useMlp: true },
     objective: { temperature: 0.07 },
     optim: { lr: 0.01, momentum: 0.9, weightDecay: 1e-5, warmupEpochs: 10, milestones: [251], gamma: 0.1 },

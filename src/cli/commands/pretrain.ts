@@ -80,10 +80,10 @@ async function run(method: 'gdt' | 'stica', o: PretrainOptions): Promise<void> {
   }
   torch.manualSeed(cfg.train.seed);
   if (cfg.train.deterministic) torch.useDeterministicAlgorithms(true);
-  const m = method === 'gdt' ? createGdtMethod(cfg) : createSticaMethod(cfg);
+  const m = method === 'gdt' ? await createGdtMethod(cfg) : createSticaMethod(cfg);
   const what =
     method === 'gdt'
-      ? `GDT pretraining: hypothesis ${cfg.objective.hypothesis} (${cfg.objective.mode})`
+      ? `GDT pretraining (${cfg.data.kind}): hypothesis ${cfg.objective.hypothesis} (${cfg.objective.mode})`
       : `STiCA pretraining: crops '${cfg.stica?.preset}' (${cfg.stica?.mode})`;
   console.log(`${what}, ${m.model.numParameters().toLocaleString('en-US')} parameters, output ${cfg.out}`);
   const r = await train(cfg, m, { resume: o.fresh ? false : o.resume });
