@@ -5,19 +5,10 @@
  * nothing until a tensor is actually used.
  */
 
-export type DType =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'bfloat16'
-  | 'int64'
-  | 'int32'
-  | 'int16'
-  | 'int8'
-  | 'uint8'
-  | 'bool'
-  | 'complex64'
-  | 'complex128';
+import type { DType } from '../torch/dtype.js';
+
+// One dtype vocabulary for files and tensors (a type-only import: no native code is loaded).
+export type { DType };
 
 export interface StorageRecord {
   /** Identifies the storage inside its file (torch storage key, tensor name, …). */
