@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "gdt_native",
-      "sources": ["native/addon.cc", "native/convert.cc"],
+      "sources": ["native/addon.cc", "native/convert.cc", "native/distributed.cc"],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node native/find-libtorch.mjs --include-dirs)"

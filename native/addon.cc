@@ -25,6 +25,30 @@
 #include <thread>
 
 namespace gdt {
+
+// ---- Distributed (c10d), defined in native/distributed.cc ----
+namespace dist {
+Napi::Value Info(const Napi::CallbackInfo& info);
+Napi::Value TcpStore(const Napi::CallbackInfo& info);
+Napi::Value PrefixStore(const Napi::CallbackInfo& info);
+Napi::Value StoreSet(const Napi::CallbackInfo& info);
+Napi::Value StoreGet(const Napi::CallbackInfo& info);
+Napi::Value StoreAdd(const Napi::CallbackInfo& info);
+Napi::Value NewGroup(const Napi::CallbackInfo& info);
+Napi::Value GroupInfo(const Napi::CallbackInfo& info);
+Napi::Value AllReduce(const Napi::CallbackInfo& info);
+Napi::Value Broadcast(const Napi::CallbackInfo& info);
+Napi::Value AllGather(const Napi::CallbackInfo& info);
+Napi::Value ReduceScatter(const Napi::CallbackInfo& info);
+Napi::Value Barrier(const Napi::CallbackInfo& info);
+Napi::Value Wait(const Napi::CallbackInfo& info);
+Napi::Value WaitAsync(const Napi::CallbackInfo& info);
+Napi::Value IsCompleted(const Napi::CallbackInfo& info);
+Napi::Value AllReduceGradHook(const Napi::CallbackInfo& info);
+Napi::Value Release(const Napi::CallbackInfo& info);
+}  // namespace dist
+// ---- end distributed ----
+
 namespace {
 
 std::string errorMessage(const c10::Error& e) { return e.what_without_backtrace(); }
@@ -169,6 +193,25 @@ class GdtAddon : public Napi::Addon<GdtAddon> {
         InstanceMethod("cudaMemoryStats", &GdtAddon::Safe<&GdtAddon::CudaMemoryStats>),
         InstanceMethod("cudaEmptyCache", &GdtAddon::Safe<&GdtAddon::CudaEmptyCache>),
         InstanceMethod("setCudnnBenchmark", &GdtAddon::Safe<&GdtAddon::SetCudnnBenchmark>),
+        // ---- distributed (native/distributed.cc) ----
+        InstanceMethod("distInfo", &GdtAddon::Dist<&dist::Info>),
+        InstanceMethod("distTcpStore", &GdtAddon::Dist<&dist::TcpStore>),
+        InstanceMethod("distPrefixStore", &GdtAddon::Dist<&dist::PrefixStore>),
+        InstanceMethod("distStoreSet", &GdtAddon::Dist<&dist::StoreSet>),
+        InstanceMethod("distStoreGet", &GdtAddon::Dist<&dist::StoreGet>),
+        InstanceMethod("distStoreAdd", &GdtAddon::Dist<&dist::StoreAdd>),
+        InstanceMethod("distNewGroup", &GdtAddon::Dist<&dist::NewGroup>),
+        InstanceMethod("distGroupInfo", &GdtAddon::Dist<&dist::GroupInfo>),
+        InstanceMethod("distAllReduce", &GdtAddon::Dist<&dist::AllReduce>),
+        InstanceMethod("distBroadcast", &GdtAddon::Dist<&dist::Broadcast>),
+        InstanceMethod("distAllGather", &GdtAddon::Dist<&dist::AllGather>),
+        InstanceMethod("distReduceScatter", &GdtAddon::Dist<&dist::ReduceScatter>),
+        InstanceMethod("distBarrier", &GdtAddon::Dist<&dist::Barrier>),
+        InstanceMethod("distWait", &GdtAddon::Dist<&dist::Wait>),
+        InstanceMethod("distWaitAsync", &GdtAddon::Dist<&dist::WaitAsync>),
+        InstanceMethod("distIsCompleted", &GdtAddon::Dist<&dist::IsCompleted>),
+        InstanceMethod("distAllReduceGradHook", &GdtAddon::Dist<&dist::AllReduceGradHook>),
+        InstanceMethod("distRelease", &GdtAddon::Dist<&dist::Release>),
     });
   }
 
@@ -180,6 +223,12 @@ class GdtAddon : public Napi::Addon<GdtAddon> {
   template <Napi::Value (GdtAddon::*Method)(const Napi::CallbackInfo&)>
   Napi::Value Safe(const Napi::CallbackInfo& info) {
     return translate(info.Env(), [&]() { return (this->*Method)(info); });
+  }
+
+  // Distributed entry points are free functions in native/distributed.cc, translated the same way.
+  template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
+  Napi::Value Dist(const Napi::CallbackInfo& info) {
+    return translate(info.Env(), [&]() { return Fn(info); });
   }
 
   Napi::Value ResolveOp(const Napi::CallbackInfo& info) {

@@ -18,7 +18,7 @@ echo '#define C10_CUDA_BUILD_SHARED_LIBS' >"$work/stub/c10/cuda/impl/cuda_cmake_
 na=$(node -p "require('node-addon-api').include_dir")
 R=$work/root/usr/include
 common=(-std=c++17 -fsyntax-only -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -Wno-deprecated-declarations -I"$na" -I/usr/include/node)
-for f in native/addon.cc native/convert.cc; do
+for f in native/addon.cc native/convert.cc native/distributed.cc; do
   g++ "${common[@]}" -I"$R" -I"$R/torch/csrc/api/include" "$f"
   echo "ok: $f against libtorch $(grep -o 'VERSION_MINOR [0-9]*' "$R/torch/csrc/api/include/torch/version.h" | sed 's/VERSION_MINOR /2./') (CPU)"
 done

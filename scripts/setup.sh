@@ -16,6 +16,8 @@ missing=()
 need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
 need_pkg libtorch-dev
 need_pkg ffmpeg
+# Debian's libtorch has Gloo compiled in but not its headers: the addon needs them for c10d.
+need_pkg libgloo-dev
 need_pkg g++
 need_pkg make
 command -v python3 >/dev/null 2>&1 || missing+=(python3)

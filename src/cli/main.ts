@@ -8,9 +8,10 @@ import * as checkpointFiles from './commands/checkpoint-files.js';
 import * as data from './commands/data.js';
 import * as models from './commands/models.js';
 import * as pretrain from './commands/pretrain.js';
+import * as launch from './commands/launch.js';
 
 /** Commands register themselves here; each module exports `register(program)`. */
-const commands = [info, checkpointFiles, data, pretrain, models];
+const commands = [info, checkpointFiles, data, pretrain, models, launch];
 
 export function buildProgram(): Command {
   const program = new Command('gdt')

@@ -9,6 +9,11 @@ export type TensorHandle = { readonly __brand: 'TensorHandle' };
 /** An opaque handle to a native random generator. */
 export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
 
+/** Opaque handles to c10d objects (src/distributed): a key-value store, a process group, a collective's work. */
+export type DistStoreHandle = { readonly __brand: 'DistStoreHandle' };
+export type DistGroupHandle = { readonly __brand: 'DistGroupHandle' };
+export type DistWorkHandle = { readonly __brand: 'DistWorkHandle' };
+
 /** A value that boxed operator calls accept. */
 export type OpArg =
   | TensorHandle
@@ -105,6 +110,35 @@ export interface NativeAddon {
   cudaMemoryStats(device?: number): CudaMemoryStats;
   cudaEmptyCache(): void;
   setCudnnBenchmark(on: boolean): void;
+
+  // ---- distributed (native/distributed.cc; used through src/distributed) ----
+  distInfo(): { gloo: boolean; nccl: boolean };
+  distTcpStore(host: string, port: number, worldSize: number, isServer: boolean, timeoutMs: number, waitWorkers: boolean): Promise<DistStoreHandle>;
+  distPrefixStore(store: DistStoreHandle, prefix: string): DistStoreHandle;
+  distStoreSet(store: DistStoreHandle, key: string, value: string | Uint8Array): void;
+  distStoreGet(store: DistStoreHandle, key: string): Uint8Array;
+  distStoreAdd(store: DistStoreHandle, key: string, amount: number): number;
+  distNewGroup(
+    backend: 'gloo' | 'nccl',
+    store: DistStoreHandle,
+    rank: number,
+    size: number,
+    timeoutMs: number,
+    device: { iface?: string; hostname?: string },
+  ): Promise<DistGroupHandle>;
+  distGroupInfo(group: DistGroupHandle): { rank: number; size: number; backend: string };
+  /** `op`: c10d ReduceOp code (SUM 0, PRODUCT 2, MIN 3, MAX 4, BAND 5, BOR 6, BXOR 7). */
+  distAllReduce(group: DistGroupHandle, tensors: TensorHandle[], op: number): DistWorkHandle;
+  distBroadcast(group: DistGroupHandle, tensors: TensorHandle[], root: number): DistWorkHandle;
+  distAllGather(group: DistGroupHandle, outputs: TensorHandle[], input: TensorHandle): DistWorkHandle;
+  distReduceScatter(group: DistGroupHandle, output: TensorHandle, inputs: TensorHandle[], op: number): DistWorkHandle;
+  distBarrier(group: DistGroupHandle): DistWorkHandle;
+  /** Blocks the calling thread until done; throws the work's error, or on timeout (ms > 0). */
+  distWait(work: DistWorkHandle, timeoutMs: number): boolean;
+  distWaitAsync(work: DistWorkHandle, timeoutMs: number): Promise<boolean>;
+  distIsCompleted(work: DistWorkHandle): boolean;
+  distAllReduceGradHook(t: TensorHandle, group: DistGroupHandle, op: number, timeoutMs: number): number;
+  distRelease(h: DistStoreHandle | DistGroupHandle | DistWorkHandle): void;
 }
 
 function findAddon(): string {

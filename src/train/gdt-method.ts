@@ -12,7 +12,7 @@ import type { HowToOptions } from '../data/howto-dataset.js';
 import type { Batch } from '../data/loader.js';
 import type { GdtSampleOptions } from '../data/gdt-dataset.js';
 import type { PretrainConfig } from './config.js';
-import type { TrainMethod, StepOutput } from './trainer.js';
+import type { TrainMethod, StepOutput, StepContext } from './trainer.js';
 
 export function gdtDatasetOptions(cfg: PretrainConfig): GdtSampleOptions {
   const d = cfg.data;
@@ -74,7 +74,9 @@ export async function createGdtMethod(cfg: PretrainConfig): Promise<TrainMethod>
     model,
     dataset,
     clipsPerSample: 2,
-    step(batch: Batch): StepOutput {
+    // ResNet-9 keeps the reference's unused `fc` (it is in the state dict and the counts).
+    findUnusedParameters: true,
+    step(batch: Batch, ctx: StepContext): StepOutput {
       const parts = splitGdtBatch(batch.tensors.video!, text ? batch.tensors.text! : batch.tensors.spec!, text ? 'text' : 'audio');
       const features: Partial<Record<FeatureKey, Tensor>> = {};
       // Only the passes this hypothesis reads, in the reference's order (BN statistics follow it).
@@ -90,6 +92,7 @@ export async function createGdtMethod(cfg: PretrainConfig): Promise<TrainMethod>
         temperature: cfg.objective.temperature,
         features,
         modality: text ? 'text' : 'audio',
+        collective: ctx.collective,
         numNegatives: cfg.objective.numNegatives,
         generator,
       });

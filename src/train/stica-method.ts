@@ -41,6 +41,7 @@ export function createSticaMethod(cfg: PretrainConfig): TrainMethod {
     model,
     dataset: { module, exportName: 'createAVideoDataset', options },
     clipsPerSample: 1,
+    findUnusedParameters: true,
     schedule: (sgd, itersPerEpoch) => ({
       scheduler: sticaPretrainSchedule({ optimizer: sgd, itersPerEpoch, warmupEpochs: s.warmupEpochs, startWarmup: s.startWarmup, baseLr: s.baseLr, epochs: cfg.train.epochs, cosine: s.cosine }),
       per: 'iteration',
@@ -60,6 +61,7 @@ export function createSticaMethod(cfg: PretrainConfig): TrainMethod {
         cropTemperature: s.cropTemperature,
         crossModalTemperature: s.crossModalTemperature,
         alpha: s.alpha,
+        collective: ctx.collective,
       });
       const metrics: Record<string, number> = { 'loss/av': r.avLoss, 'loss/crop': r.cropLoss };
       for (const [k, v] of Object.entries(r.perType)) if (r.counts[k as keyof typeof r.counts] > 0) metrics[`loss/crop/${k}`] = v;

@@ -15,6 +15,8 @@ import type { DatasetSpec } from '../data/sample.js';
 import { SummaryWriter } from './tensorboard.js';
 import { flattenState, unflattenState, publishCheckpoint, latestCheckpoint } from './state.js';
 import type { PretrainConfig } from './config.js';
+import { setupDistributedTraining } from '../distributed/training.js';
+import type { Collective } from '../ssl/collective.js';
 import { progress, type Progress } from '../cli/progress.js';
 
 export interface StepOutput {
@@ -27,6 +29,8 @@ export interface StepContext {
   /** Steps completed before this one (0-based index of this step over the whole run). */
   globalStep: number;
   epoch: number;
+  /** Gathers features from every rank (the identity in one process). */
+  collective: Collective;
 }
 
 export interface TrainMethod {
@@ -34,6 +38,8 @@ export interface TrainMethod {
   readonly dataset: DatasetSpec;
   /** Clips of video in one sample, for clips/s. */
   readonly clipsPerSample: number;
+  /** Some parameters may get no gradient in a step (STiCA): DDP's find_unused_parameters. */
+  readonly findUnusedParameters?: boolean;
   /**
    * The LR schedule and whether it is stepped per epoch or per iteration; default: GDT's gradual
    * warm-up then multi-step/cosine, per epoch (SPEC 8.1).
@@ -69,8 +75,15 @@ export interface TrainOptions {
 
 export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOptions = {}): Promise<TrainResult> {
   const out = cfg.out;
-  mkdirSync(out, { recursive: true });
-  const log = o.log ?? ((s: string) => console.log(s));
+  // One process, or one rank of a job started by `gdt launch`/torchrun/SLURM: rank 0's weights
+  // everywhere, SyncBatchNorm, gradient averaging; only rank 0 writes files.
+  const dist = await setupDistributedTraining(method.model, { findUnusedParameters: method.findUnusedParameters ?? false, broadcastBuffers: false });
+  const main = dist.isMain;
+  if (main) mkdirSync(out, { recursive: true });
+  const print = o.log ?? ((s: string) => console.log(s));
+  const log = (s: string): void => {
+    if (main) print(s);
+  };
   const model = method.model;
   const sgd = new SGD(model.parameters(), {
     lr: cfg.optim.lr,
@@ -85,6 +98,8 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
     shuffle: true,
     seed: cfg.train.seed,
     dropLast: true,
+    rank: dist.rank,
+    worldSize: dist.worldSize,
   });
   const perEpoch = loader.batchesPerEpoch();
   if (perEpoch === 0) {
@@ -94,7 +109,7 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
   const { scheduler, per } = method.schedule?.(sgd, perEpoch) ?? {
     scheduler: gdtPretrainSchedule({
       optimizer: sgd,
-      worldSize: 1,
+      worldSize: dist.worldSize,
       epochs: cfg.train.epochs,
       warmupEpochs: cfg.optim.warmupEpochs,
       milestones: cfg.optim.milestones,
@@ -115,11 +130,11 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
     }
     log(`resumed from ${resumeFrom} at epoch ${pos.epoch}, step ${pos.step} (global step ${pos.globalStep})`);
   }
-  await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+  if (main) await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
 
   const totalSteps = Math.min(cfg.train.maxSteps ?? Infinity, cfg.train.epochs * perEpoch);
-  const tb = new SummaryWriter(join(out, 'tensorboard'));
-  if (pos.globalStep === 0) tb.addText('args', '```\n' + JSON.stringify(cfg, null, 2) + '\n```');
+  const tb = main ? new SummaryWriter(join(out, 'tensorboard')) : undefined;
+  if (pos.globalStep === 0) tb?.addText('args', '```\n' + JSON.stringify(cfg, null, 2) + '\n```');
   const metricsPath = join(out, 'metrics.jsonl');
 
   let stopSignal: string | undefined;
@@ -135,6 +150,7 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
   let lastCheckpoint = resumeFrom;
   let status: TrainResult['status'] = 'finished';
   const save = async (p: Position, numbered: boolean): Promise<void> => {
+    if (!main) return;
     const tmp = join(out, `.checkpoint-${process.pid}.safetensors`);
     await saveTrainingCheckpoint(tmp, cfg, p, model, sgd, scheduler);
     publishCheckpoint(out, tmp, { step: p.globalStep, epoch: p.epoch, keepLast: cfg.train.keepLast, numbered });
@@ -142,7 +158,7 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
   };
 
   try {
-    if (o.progress !== false && pos.globalStep < totalSteps) bar = progress('pretrain', totalSteps, { unit: 'steps' });
+    if (main && o.progress !== false && pos.globalStep < totalSteps) bar = progress('pretrain', totalSteps, { unit: 'steps' });
     let tLast = performance.now();
     outer: for (let epoch = pos.epoch; epoch < cfg.train.epochs && pos.globalStep < totalSteps; epoch++) {
       let epochLoss = 0;
@@ -150,11 +166,13 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
       for await (const batch of loader.epoch(epoch, { startStep: pos.step })) {
         const lr = sgd.paramGroups[0]!.lr;
         const { value, metrics } = torch.tidy(() => {
-          const r = method.step(batch, { globalStep: pos.globalStep, epoch });
+          const r = method.step(batch, { globalStep: pos.globalStep, epoch, collective: dist.collective });
           const v = r.loss.item() as number;
-          if (!Number.isFinite(v)) return { value: v, metrics: r.metrics };
+          // Every rank takes the same path: one rank's NaN stops them all.
+          if (dist.anyRank(!Number.isFinite(v))) return { value: Number.isFinite(v) ? NaN : v, metrics: r.metrics };
           sgd.zeroGrad();
           r.loss.backward();
+          dist.afterBackward();
           sgd.step();
           if (per === 'iteration') scheduler.step();
           return { value: v, metrics: r.metrics };
@@ -166,7 +184,8 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
               `${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}. ` : ''}Lower optim.lr or check the data.`,
           );
         }
-        losses.push(value);
+        const shown = dist.worldSize > 1 ? dist.mean(value) : value;
+        losses.push(shown);
         epochLoss += value;
         epochSteps++;
         pos = { epoch, step: batch.step + 1, globalStep: pos.globalStep + 1 };
@@ -175,7 +194,7 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
         const record = {
           step: pos.globalStep,
           epoch,
-          loss: value,
+          loss: shown,
           lr,
           clipsPerSec: (batch.indices.length * method.clipsPerSample * 1000) / (now - tLast),
           dataWait: st.waitFraction,
@@ -183,25 +202,27 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
           ...metrics,
         };
         tLast = now;
-        appendFileSync(metricsPath, JSON.stringify(record) + '\n');
-        bar?.update(pos.globalStep, { loss: value.toFixed(4), lr: lr.toPrecision(3), 'clips/s': record.clipsPerSec.toFixed(1), wait: `${(100 * st.waitFraction).toFixed(0)}%` });
-        if (pos.globalStep % cfg.train.logEverySteps === 0) {
-          tb.addScalar('train/loss/iter', value, pos.globalStep);
+        if (main) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
+        bar?.update(pos.globalStep, { loss: shown.toFixed(4), lr: lr.toPrecision(3), 'clips/s': record.clipsPerSec.toFixed(1), wait: `${(100 * st.waitFraction).toFixed(0)}%` });
+        if (tb && pos.globalStep % cfg.train.logEverySteps === 0) {
+          tb.addScalar('train/loss/iter', shown, pos.globalStep);
           tb.addScalar('train/lr/iter', lr, pos.globalStep);
           tb.addScalar('train/clips_per_s/iter', record.clipsPerSec, pos.globalStep);
           tb.addScalar('train/data_wait/iter', st.waitFraction, pos.globalStep);
           tb.addScalar('train/memory/iter', process.memoryUsage().rss / 2 ** 20, pos.globalStep);
         }
         const atEnd = pos.step >= perEpoch;
-        if (stopSignal || pos.globalStep >= totalSteps) {
+        // A signal reaches ranks at different moments: they agree to stop after the same step.
+        const stopping = dist.worldSize > 1 ? dist.anyRank(stopSignal !== undefined) : stopSignal !== undefined;
+        if (stopping || pos.globalStep >= totalSteps) {
           await save(atEnd ? { epoch: epoch + 1, step: 0, globalStep: pos.globalStep } : pos, false);
-          if (stopSignal) status = 'interrupted';
+          if (stopping) status = 'interrupted';
           break outer;
         }
         if (!atEnd && cfg.train.checkpointEverySteps > 0 && pos.globalStep % cfg.train.checkpointEverySteps === 0) await save(pos, false);
       }
       if (per === 'epoch') scheduler.step();
-      tb.addScalar('train/epoch', epochSteps ? epochLoss / epochSteps : 0, epoch);
+      tb?.addScalar('train/epoch', epochSteps ? epochLoss / epochSteps : 0, epoch);
       const next = { epoch: epoch + 1, step: 0, globalStep: pos.globalStep };
       await save(next, (epoch + 1) % cfg.train.numberedEveryEpochs === 0 || epoch + 1 === cfg.train.epochs);
       pos = next;
@@ -209,10 +230,11 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
   } finally {
     bar?.stop();
     for (const s of signals) process.off(s, onSignal);
-    tb.close();
+    tb?.close();
     await loader.close();
+    dist.close();
     const bad = loader.stats.failures;
-    if (bad.length) {
+    if (bad.length && main) {
       writeFileSync(join(out, 'bad-samples.json'), JSON.stringify(bad, null, 2));
       log(`${bad.length} samples could not be read and were replaced (see ${join(out, 'bad-samples.json')})`);
     }
