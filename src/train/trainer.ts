@@ -166,7 +166,9 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
       for await (const batch of loader.epoch(epoch, { startStep: pos.step })) {
         const lr = sgd.paramGroups[0]!.lr;
         const { value, metrics } = torch.tidy(() => {
-          const r = method.step(batch, { globalStep: pos.globalStep, epoch, collective: dist.collective });
+          // The forward in its own scope: intermediates autograd does not need are freed before
+          // backward (as C++ frees them), which keeps peak memory and page faults down.
+          const r = torch.tidy(() => method.step(batch, { globalStep: pos.globalStep, epoch, collective: dist.collective }));
           const v = r.loss.item() as number;
           // Every rank takes the same path: one rank's NaN stops them all.
           if (dist.anyRank(!Number.isFinite(v))) return { value: Number.isFinite(v) ? NaN : v, metrics: r.metrics };
