@@ -53,6 +53,7 @@ export function startWorker(url: URL, workerData: unknown): Worker {
 class WorkerPool {
   private workers: { w: Worker; busy: number }[] = [];
   private pending = new Map<number, Pending>();
+  private inflight = new Set<Promise<RawBatch>>();
   private nextId = 0;
   private readyPromise: Promise<void>;
   private fatal: Error | undefined;
@@ -96,20 +97,29 @@ class WorkerPool {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     slot.busy++;
     const id = this.nextId++;
-    return new Promise<RawBatch>((resolve, reject) => {
+    const p = new Promise<RawBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       slot.w.postMessage({ id, indices, epoch });
     });
+    this.inflight.add(p);
+    const forget = (): void => void this.inflight.delete(p);
+    p.then(forget, forget);
+    return p;
   }
 
+  /**
+   * Lets batches still being made finish (a worker killed inside native code can take the
+   * process down), then closes the workers; terminate() only if one does not exit in time.
+   */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
     await Promise.all(
       this.workers.map(
         (s) =>
           new Promise<void>((resolve) => {
             s.w.once('exit', () => resolve());
             s.w.postMessage({ type: 'close' });
-            setTimeout(() => void s.w.terminate(), 2000).unref();
+            setTimeout(() => void s.w.terminate(), 60_000).unref();
           }),
       ),
     );
