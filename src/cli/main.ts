@@ -9,9 +9,10 @@ import * as data from './commands/data.js';
 import * as models from './commands/models.js';
 import * as pretrain from './commands/pretrain.js';
 import * as launch from './commands/launch.js';
+import * as evaluate from './commands/eval.js';
 
 /** Commands register themselves here; each module exports `register(program)`. */
-const commands = [info, checkpointFiles, data, pretrain, models, launch];
+const commands = [info, checkpointFiles, data, pretrain, models, evaluate, launch];
 
 export function buildProgram(): Command {
   const program = new Command('gdt')

@@ -1,0 +1,30 @@
+// Downstream evaluation (SPEC 9): finetuning, linear / kNN / retrieval on frozen features, audio
+// classification; results.json and self-contained report.html. See README.md.
+export * from './config.js';
+export * from './protocol.js';
+export * from './weights.js';
+export * from './backbone.js';
+export * from './param-groups.js';
+export * from './finetune-optim.js';
+export * from './video-sets.js';
+export * from './views-dataset.js';
+export * from './frame-cache.js';
+export * from './audio-dataset.js';
+export * from './feature-cache.js';
+export * from './aggregate.js';
+export * from './metrics.js';
+export * from './logistic.js';
+export * from './holdout.js';
+export * from './reg-search.js';
+export * from './knn.js';
+export * from './retrieval.js';
+export * from './results.js';
+export * from './provenance.js';
+export * from './curves.js';
+export { runFinetune, trainViewsOptions, testViewsOptions, type FinetuneFoldResult, type EpochEvaluation, type EpochTraining, type VideoPrediction, type RunOptions, type RunOutput } from './run-finetune.js';
+export { runFeatureEval, type FeatureFoldResult, type FeaturePrediction } from './run-features.js';
+export { runAudioEval, type AudioFoldResult } from './run-audio.js';
+export { renderReport, table, type ReportInput, type ReportExample, type ReportSection, type ReportTable } from './report/html.js';
+export { lineChart, barChart, confusionSvg, escapeHtml, type Series, type LineChartOptions } from './report/svg.js';
+export { encodePng, pngDataUri } from './report/png.js';
+export { videoThumbnail, type ThumbnailOptions } from './report/thumbnails.js';
