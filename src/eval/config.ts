@@ -2,7 +2,7 @@
 // allowed), the reference's settings (SPEC 9.1) and a CPU-sized `tiny` preset per command, config
 // files and `key=value` overrides (the same mechanics as `gdt pretrain`).
 import { z } from 'zod';
-import { merge, readConfigFile, type ConfigInput } from '../train/config.js';
+import { merge, readConfigFile, validateConfig, type ConfigInput } from '../train/config.js';
 
 export const PROTOCOLS = ['clean', 'reference'] as const;
 export type EvalProtocol = (typeof PROTOCOLS)[number];
@@ -280,22 +280,8 @@ export function evalPreset(command: EvalCommand, preset: string): ConfigInput {
   return { data: tinyData, model: { defaultWidth: 0.25, numLayers: 1 }, features: { trainClips: 4, batchSize: 8, ...(retrieval ? { testCrops: 1 } : {}) }, linear: { epochs: 100 } };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Validates a merged configuration; errors list every bad field with its value and what is allowed. */
-export function validate<S extends z.ZodType>(schema: S, input: ConfigInput): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => {
-    const path = i.path.join('.');
-    let value: unknown = input;
-    for (const k of i.path) value = isObject(value) ? value[String(k)] : undefined;
-    return `  ${path || '(top level)'}: ${i.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
-  });
-  throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-}
+/** Validates a merged configuration (the training configuration's validator, shared). */
+export const validate = validateConfig;
 
 export interface BuildEvalConfigOptions {
   preset?: string;

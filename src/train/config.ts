@@ -214,9 +214,9 @@ export function readConfigFile(path: string): ConfigInput {
   return v as ConfigInput;
 }
 
-/** Validates a merged configuration; errors list every bad field with its value and what is allowed. */
-export function resolveConfig(input: ConfigInput): PretrainConfig {
-  const r = PretrainConfigSchema.safeParse(input);
+/** Validates a merged configuration against a schema; errors list every bad field with its value and what is allowed. */
+export function validateConfig<S extends z.ZodType>(schema: S, input: ConfigInput): z.infer<S> {
+  const r = schema.safeParse(input);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const path = i.path.join('.');
@@ -225,6 +225,10 @@ export function resolveConfig(input: ConfigInput): PretrainConfig {
     return `  ${path || '(top level)'}: ${i.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
   });
   throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+export function resolveConfig(input: ConfigInput): PretrainConfig {
+  return validateConfig(PretrainConfigSchema, input);
 }
 
 export function buildConfig(o: { method?: 'gdt' | 'stica'; preset?: string; file?: string; overrides?: ConfigInput[] }): PretrainConfig {
