@@ -90,6 +90,8 @@ const TrainSchema = z
     /** Stop after this many steps in all (for short runs and tests). */
     maxSteps: z.number().int().positive().optional(),
     logEverySteps: z.number().int().positive().default(10),
+    /** With several processes, BatchNorm statistics over every rank's samples (both reference recipes: true). */
+    syncBatchNorm: z.boolean().default(true),
   })
   .strict();
 
@@ -118,7 +120,7 @@ export const PretrainConfigSchema = z
     model: ModelSchema.default({ videoDepth: 18, audioDepth: 9, width: 1, useMlp: true, vocabulary: 66250 }),
     objective: ObjectiveSchema.default({ hypothesis: 1, mode: 'paper', temperature: 0.07 }),
     optim: OptimSchema.default({ lr: 0.01, momentum: 0.9, weightDecay: 1e-5, nesterov: false, warmupEpochs: 10, milestones: [251], gamma: 0.1, scheduler: 'multistep' }),
-    train: TrainSchema.default({ epochs: 201, batchSize: 8, prefetch: 2, seed: 0, deterministic: false, checkpointEverySteps: 0, keepLast: 3, numberedEveryEpochs: 20, logEverySteps: 10 }),
+    train: TrainSchema.default({ epochs: 201, batchSize: 8, prefetch: 2, seed: 0, deterministic: false, checkpointEverySteps: 0, keepLast: 3, numberedEveryEpochs: 20, logEverySteps: 10, syncBatchNorm: true }),
   })
   .strict();
 

@@ -77,7 +77,7 @@ export async function train(cfg: PretrainConfig, method: TrainMethod, o: TrainOp
   const out = cfg.out;
   // One process, or one rank of a job started by `gdt launch`/torchrun/SLURM: rank 0's weights
   // everywhere, SyncBatchNorm, gradient averaging; only rank 0 writes files.
-  const dist = await setupDistributedTraining(method.model, { findUnusedParameters: method.findUnusedParameters ?? false, broadcastBuffers: false });
+  const dist = await setupDistributedTraining(method.model, { syncBatchNorm: cfg.train.syncBatchNorm, findUnusedParameters: method.findUnusedParameters ?? false, broadcastBuffers: false });
   const main = dist.isMain;
   if (main) mkdirSync(out, { recursive: true });
   const print = o.log ?? ((s: string) => console.log(s));

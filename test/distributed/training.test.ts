@@ -13,6 +13,7 @@ const runs: Record<string, Promise<RankRun<any>[]>> = skipReason
       float64: runRanks<any>('syncbn', 2, { args: ['float64'] }),
       float32: runRanks<any>('syncbn', 2, { args: ['float32'] }),
       gdt: runRanks<any>('gdtloss', 2),
+      spec: runRanks<any>('specloss', 2),
     };
 
 function checkSyncBn(rs: any[], tol: number): void {
@@ -74,5 +75,15 @@ test('GDT loss with 2 ranks (c10dCollective) vs one process over the combined ba
       assert.ok(maxAbsDiff(a.grads[f].map((x: number) => x / 2), g.slice(0, n)) < 1e-12, `hypothesis ${h}: gradient of ${f} on rank 0`);
       assert.ok(maxAbsDiff(b.grads[f].map((x: number) => x / 2), g.slice(n)) < 1e-12, `hypothesis ${h}: gradient of ${f} on rank 1`);
     }
+  }
+});
+
+test('GDT (hypotheses 1-9) and STiCA losses with 2 ranks equal SPEC 6.4 / 7.3-7.4 over the combined batch, paper and reference mode', { skip: skipReason }, async () => {
+  for (const r of results(await runs.spec!)) {
+    // 9 hypotheses x 2 modes; STiCA in 2 modes.
+    assert.equal(r.worst.gdt.cases, 18);
+    assert.equal(r.worst.stica.cases, 2);
+    assert.ok(r.worst.gdt.loss < 1e-12 && r.worst.gdt.grad < 1e-12, `rank ${r.rank}: GDT differs from SPEC 6.4 by ${JSON.stringify(r.worst.gdt)}`);
+    assert.ok(r.worst.stica.loss < 1e-12 && r.worst.stica.grad < 1e-12, `rank ${r.rank}: STiCA differs from SPEC 7 by ${JSON.stringify(r.worst.stica)}`);
   }
 });

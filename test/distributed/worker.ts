@@ -12,6 +12,9 @@ import {
   setupDistributedTraining,
   type ProcessGroup,
 } from '../../src/distributed/index.js';
+import { sticaLoss, type SticaViewEmbeddings } from '../../src/ssl/stica/index.js';
+import { gdtJs, randMat as specRandMat, type Mat } from '../ssl/spec-reference.js';
+import { sticaJs, prng, randMat as sticaRandMat, type JsView, type ListName } from '../ssl/stica/spec-stica.js';
 import { gdtLoss, localCollective, simulatedCollective, getHypothesis, featuresUsed, hypothesisTerms } from '../../src/ssl/index.js';
 
 const flat = (t: Tensor): number[] => Array.from(t.detach().contiguous().reshape([-1]).toTypedArray() as ArrayLike<number>, Number);
@@ -141,6 +144,8 @@ const scenarios: Record<string, Scenario> = {
   /** 2 ranks x batch B with SyncBatchNorm + DDP vs 1 process x batch 2B with BatchNorm. */
   async syncbn(args) {
     const dtype = (args[0] ?? 'float64') as 'float64' | 'float32';
+    // Forward passes per step before one backward (GDT runs each encoder on several views).
+    const passes = Number(args[1] ?? 1);
     const g = await initProcessGroup({ timeoutMs: 20_000, rendezvousTimeoutMs: 30_000 });
     const { rank, worldSize: W } = g;
     const B = 3;
@@ -170,7 +175,8 @@ const scenarios: Record<string, Scenario> = {
         torch.tidy(() => {
           const x = distributed ? data[s]!.narrow(0, rank * B, B) : data[s]!;
           const t = distributed ? targets[s]!.narrow(0, rank * B, B) : targets[s]!;
-          const loss = lossOf(model.forward(x), t);
+          let loss = lossOf(model.forward(x), t);
+          for (let p = 1; p < passes; p++) loss = loss.add(lossOf(model.forward(x.flip([3]).mul(p + 1)), t.flip([3])).mul(p));
           opt.zeroGrad();
           loss.backward();
           ddp?.syncGradients();
@@ -225,6 +231,81 @@ const scenarios: Record<string, Scenario> = {
     }
     destroyProcessGroup();
     return out;
+  },
+
+  /**
+   * GDT (hypotheses 1-9) and STiCA (README crops) losses over real Gloo collectives, in paper and
+   * reference mode, against the float64 transcriptions of SPEC 6.4 / 7.3-7.4 evaluated on this
+   * rank's rows with the other rank's rows as the gathered blocks: the largest differences.
+   */
+  async specloss() {
+    const g = await initProcessGroup({ timeoutMs: 20_000, rendezvousTimeoutMs: 30_000 });
+    const { rank, worldSize: W } = g;
+    const collective = c10dCollective(g);
+    const N = 3;
+    const C = 5;
+    const names = ['V', 'A', 'VR', 'AR', 'V2', 'A2', 'V2R', 'A2R'];
+    // Every rank builds every rank's rows (the same seeds) and keeps its own as tensors.
+    const rows = Object.fromEntries(names.map((n, i) => [n, Array.from({ length: W }, (_, k) => specRandMat(100 * i + k + 1, N, C))]));
+    const worst = { gdt: { loss: 0, grad: 0, cases: 0 }, stica: { loss: 0, grad: 0, cases: 0 } };
+    const diff = (a: number[][], b: Mat): number => Math.max(...a.flatMap((r, i) => r.map((v, d) => Math.abs(v - b[i]![d]!))));
+    for (const mode of ['paper', 'reference'] as const) {
+      for (const h of [1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+        const needed = featuresUsed(hypothesisTerms(getHypothesis(h), mode));
+        torch.tidy(() => {
+          const local = Object.fromEntries(needed.map((f) => [f, torch.tensor(rows[f]![rank]!, { dtype: 'float64', requiresGrad: true })]));
+          const r = gdtLoss({ hypothesis: h, mode, features: local, collective });
+          r.loss.backward();
+          const world = {
+            local: Object.fromEntries(needed.map((f) => [f, rows[f]![rank]!])),
+            others: Object.fromEntries(needed.map((f) => [f, rows[f]!.filter((_, k) => k !== rank)])),
+          };
+          const want = gdtJs(h, mode, world);
+          worst.gdt.loss = Math.max(worst.gdt.loss, Math.abs((r.loss.item() as number) - want.total));
+          for (const f of needed) worst.gdt.grad = Math.max(worst.gdt.grad, diff(local[f]!.grad!.toArray() as number[][], want.grads[f]!));
+          worst.gdt.cases++;
+        });
+      }
+      // STiCA with the README's crops: per rank two views of video, audio and crop embeddings.
+      const counts = { spaceLarge: 2, spaceSmall: 4, timeLarge: 2, timeSmall: 1 };
+      const lists: ListName[] = ['spaceLarge', 'spaceSmall', 'timeLarge', 'timeSmall'];
+      const len: Record<ListName, number> = { spaceLarge: 2, spaceSmall: 2 * 2 * 4, timeLarge: 2, timeSmall: 2 * 2 * 1 };
+      const rand = prng(mode === 'paper' ? 11 : 12);
+      const perRank = Array.from({ length: W }, () => {
+        const ids: [string, Mat][] = [];
+        const views = [0, 1].map((v) => {
+          const view: JsView = { video: sticaRandMat(rand, N, C), audio: sticaRandMat(rand, N, C), crops: { spaceLarge: [], spaceSmall: [], timeLarge: [], timeSmall: [] } };
+          ids.push([`view${v}.video`, view.video], [`view${v}.audio`, view.audio]);
+          for (const l of lists)
+            for (let i = 0; i < len[l]; i++) {
+              const m = sticaRandMat(rand, N, C);
+              view.crops[l].push(m);
+              ids.push([`view${v}.${l}.${i}`, m]);
+            }
+          return view;
+        });
+        return { views, ids };
+      });
+      torch.tidy(() => {
+        const mine = perRank[rank]!;
+        const byId = new Map(mine.ids.map(([id, m]) => [id, torch.tensor(m, { dtype: 'float64', requiresGrad: true })]));
+        const views = [0, 1].map((v) => ({
+          video: byId.get(`view${v}.video`)!,
+          audio: byId.get(`view${v}.audio`)!,
+          crops: Object.fromEntries(lists.map((l) => [l, Array.from({ length: len[l] }, (_, i) => byId.get(`view${v}.${l}.${i}`)!)])),
+        })) as unknown as [SticaViewEmbeddings, SticaViewEmbeddings];
+        const got = sticaLoss({ mode, views, counts, collective });
+        got.loss.backward();
+        const others: Record<string, Mat[]> = {};
+        for (const [k, { ids }] of perRank.entries()) if (k !== rank) for (const [id, m] of ids) (others[id] ??= []).push(m);
+        const want = sticaJs({ views: mine.views as [JsView, JsView], others }, { mode, counts });
+        worst.stica.loss = Math.max(worst.stica.loss, Math.abs((got.loss.item() as number) - want.loss));
+        for (const [id, t] of byId) if (want.grads[id]) worst.stica.grad = Math.max(worst.stica.grad, diff(t.grad!.toArray() as number[][], want.grads[id]!));
+        worst.stica.cases++;
+      });
+    }
+    destroyProcessGroup();
+    return { rank, worst };
   },
 
   /** Rendezvous that cannot complete (a rank never joins): the error and how long it took. */
