@@ -93,3 +93,105 @@ export function decodeMessage(buf: Uint8Array): Map<number, ProtoValue[]> {
   }
   return out;
 }
+
+/**
+ * A protobuf writer for large messages (ONNX models with megabytes of weights). `ProtoWriter`
+ * keeps one JavaScript number per byte; this one keeps byte chunks: big `bytes` fields and nested
+ * messages are referenced, not copied, until `finish` (or written chunk by chunk from `parts`).
+ * A nested message or byte array must not be modified after it was added.
+ */
+export class ChunkedProtoWriter {
+  private readonly chunks: Uint8Array[] = [];
+  private pending: number[] = [];
+  private length = 0;
+
+  private byte(b: number): void {
+    this.pending.push(b);
+    this.length++;
+  }
+  private flush(): void {
+    if (!this.pending.length) return;
+    this.chunks.push(Uint8Array.from(this.pending));
+    this.pending = [];
+  }
+  private varint(v: number | bigint): void {
+    let x = BigInt.asUintN(64, BigInt(v));
+    while (x >= 0x80n) {
+      this.byte(Number(x & 0x7fn) | 0x80);
+      x >>= 7n;
+    }
+    this.byte(Number(x));
+  }
+  private tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+  private fixed(bytes: number, set: (d: DataView) => void): void {
+    const d = new DataView(new ArrayBuffer(bytes));
+    set(d);
+    for (let i = 0; i < bytes; i++) this.byte(d.getUint8(i));
+  }
+  /** int64, int32, uint64 or enum field (varint; negative values take ten bytes, as protobuf). */
+  int64(field: number, v: number | bigint): this {
+    this.tag(field, 0);
+    this.varint(v);
+    return this;
+  }
+  float(field: number, v: number): this {
+    this.tag(field, 5);
+    this.fixed(4, (d) => d.setFloat32(0, v, true));
+    return this;
+  }
+  double(field: number, v: number): this {
+    this.tag(field, 1);
+    this.fixed(8, (d) => d.setFloat64(0, v, true));
+    return this;
+  }
+  /** A length-delimited field; the array is referenced, not copied. */
+  bytes(field: number, v: Uint8Array): this {
+    this.tag(field, 2);
+    this.varint(v.byteLength);
+    if (v.byteLength <= 64) {
+      for (const x of v) this.byte(x);
+      return this;
+    }
+    this.flush();
+    this.chunks.push(v);
+    this.length += v.byteLength;
+    return this;
+  }
+  string(field: number, v: string): this {
+    return this.bytes(field, new TextEncoder().encode(v));
+  }
+  /** A nested message; its chunks are referenced, not copied. */
+  message(field: number, m: ChunkedProtoWriter): this {
+    this.tag(field, 2);
+    this.varint(m.byteLength);
+    this.flush();
+    for (const c of m.parts()) this.chunks.push(c);
+    this.length += m.byteLength;
+    return this;
+  }
+  /** A packed repeated varint field (one length-delimited record). */
+  packedInt64(field: number, values: readonly (number | bigint)[]): this {
+    const inner = new ChunkedProtoWriter();
+    for (const v of values) inner.varint(v);
+    return this.message(field, inner);
+  }
+  get byteLength(): number {
+    return this.length;
+  }
+  /** The encoded message as consecutive chunks (for streaming it to a file). */
+  parts(): readonly Uint8Array[] {
+    this.flush();
+    return this.chunks;
+  }
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let off = 0;
+    for (const c of this.parts()) {
+      out.set(c, off);
+      off += c.byteLength;
+    }
+    return out;
+  }
+}
