@@ -88,7 +88,9 @@ export async function readWeightsFile(path: string): Promise<LoadedCheckpoint> {
   try {
     loaded = await loadTorchFile(path);
   } catch (e) {
-    throw new ZooError('integrity', `cannot read ${path} as a torch checkpoint: ${messageOf(e)}; if it is a damaged copy, ${deleteAdvice(path)}`, { path, cause: e });
+    // Deleting is advice for a downloaded copy (it has a SHA-256 record) only, never for a user's own file.
+    const advice = (await readSidecar(path)) !== undefined ? `if it is a damaged download, ${deleteAdvice(path)}` : 'give a PyTorch checkpoint (.pth/.pt, zip or legacy format), a safetensors file or a zoo name (gdt models)';
+    throw new ZooError('integrity', `cannot read ${path} as a torch checkpoint: ${messageOf(e)}; ${advice}`, { path, cause: e });
   }
   if (!(loaded instanceof Map)) {
     torch.disposeAll(loaded);

@@ -194,7 +194,19 @@ test('a local file next to a sha256 record is checked; a damaged copy says how t
     assert.ok(e.message.includes(`rm '${copy}' '${copy}.sha256'`), e.message);
     return true;
   });
-  // Without a record the damage shows when reading it.
+  // Without a record the damage shows when reading it; the file may be the user's own, so no rm.
   writeFileSync(`${copy}.sha256`, '');
-  await assert.rejects(loadWeights(copy), /cannot read .* as a torch checkpoint: .*; if it is a damaged copy, delete it/);
+  await assert.rejects(loadWeights(copy), (e: unknown) => {
+    assert.match((e as Error).message, /cannot read .* as a torch checkpoint: .*; give a PyTorch checkpoint \(\.pth\/\.pt, zip or legacy format\), a safetensors file or a zoo name/);
+    assert.doesNotMatch((e as Error).message, /rm '/);
+    return true;
+  });
+  // A file that is not a checkpoint at all (a user's JSON file): never advice to delete it.
+  const own = join(dir, 'package.json');
+  writeFileSync(own, '{"name": "x"}\n');
+  await assert.rejects(loadWeights(own), (e: unknown) => {
+    assert.doesNotMatch((e as Error).message, /rm '|delete/);
+    assert.match((e as Error).message, /package\.json as a torch checkpoint/);
+    return true;
+  });
 });
