@@ -20,6 +20,11 @@ need_pkg ffmpeg
 need_pkg libgloo-dev
 need_pkg g++
 need_pkg make
+# The report tests render report.html in headless Chromium (playwright-core driving /usr/bin/chromium);
+# libopenh264-7 and libharfbuzz-subset0 are libraries chromium loads, named so that they come with it.
+need_pkg chromium
+need_pkg libopenh264-7
+need_pkg libharfbuzz-subset0
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs npm); fi
 # node-gyp builds against the running Node's headers; Debian's Node keeps them in libnode-dev.

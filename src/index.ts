@@ -10,3 +10,4 @@ export * as models from './models/index.js';
 export * as ssl from './ssl/index.js';
 export * as zoo from './zoo/index.js';
 export * as train from './train/index.js';
+export * as evaluation from './eval/index.js';

@@ -13,7 +13,10 @@ export async function cli(...args: string[]): Promise<{ code: number; out: strin
     err.push(String(chunk));
     return true;
   }) as typeof process.stderr.write;
+  // Commands report failure through process.exitCode; node:test also sets it after any failed
+  // test, so clear it first or one failure would make every later call look failed.
   const exitCode = process.exitCode;
+  process.exitCode = undefined;
   try {
     const code = await main(['node', 'gdt', ...args]);
     const set = process.exitCode;
