@@ -2,7 +2,7 @@
 // initialisation order and (slow-path) arithmetic.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { Module, parameter } from './module.js';
+import { Module, ownParameter } from './module.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './batchnorm.js';
 import { Dropout } from './layers.js';
@@ -49,14 +49,14 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
     const vdim = o.vdim ?? embedDim;
     const same = kdim === embedDim && vdim === embedDim;
     if (!same) {
-      this.qProjWeight = this.registerParameter('q_proj_weight', parameter(torch.empty([embedDim, embedDim])));
-      this.kProjWeight = this.registerParameter('k_proj_weight', parameter(torch.empty([embedDim, kdim])));
-      this.vProjWeight = this.registerParameter('v_proj_weight', parameter(torch.empty([embedDim, vdim])));
+      this.qProjWeight = this.registerParameter('q_proj_weight', ownParameter(torch.empty([embedDim, embedDim])));
+      this.kProjWeight = this.registerParameter('k_proj_weight', ownParameter(torch.empty([embedDim, kdim])));
+      this.vProjWeight = this.registerParameter('v_proj_weight', ownParameter(torch.empty([embedDim, vdim])));
     } else {
-      this.inProjWeight = this.registerParameter('in_proj_weight', parameter(torch.empty([3 * embedDim, embedDim])));
+      this.inProjWeight = this.registerParameter('in_proj_weight', ownParameter(torch.empty([3 * embedDim, embedDim])));
     }
     const bias = o.bias ?? true;
-    this.inProjBias = this.registerParameter('in_proj_bias', bias ? parameter(torch.empty([3 * embedDim])) : undefined);
+    this.inProjBias = this.registerParameter('in_proj_bias', bias ? ownParameter(torch.empty([3 * embedDim])) : undefined);
     // PyTorch builds out_proj (drawing its default init) before _reset_parameters: same order here.
     this.outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { bias }));
     if (this.inProjWeight) init.xavierUniform_(this.inProjWeight);

@@ -1,6 +1,6 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { Module, parameter } from './module.js';
+import { Module, ownParameter } from './module.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -32,8 +32,8 @@ export class BatchNorm extends Module {
     this.eps = o.eps ?? 1e-5;
     this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
     const affine = o.affine ?? true;
-    this.weight = this.registerParameter('weight', affine ? parameter(torch.ones([numFeatures])) : undefined);
-    this.bias = this.registerParameter('bias', affine ? parameter(torch.zeros([numFeatures])) : undefined);
+    this.weight = this.registerParameter('weight', affine ? ownParameter(torch.ones([numFeatures])) : undefined);
+    this.bias = this.registerParameter('bias', affine ? ownParameter(torch.zeros([numFeatures])) : undefined);
     const track = o.trackRunningStats ?? true;
     this.runningMean = this.registerBuffer('running_mean', track ? torch.zeros([numFeatures]) : undefined);
     this.runningVar = this.registerBuffer('running_var', track ? torch.ones([numFeatures]) : undefined);
@@ -95,8 +95,8 @@ export class LayerNorm extends Module {
   ) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    this.weight = this.registerParameter('weight', elementwiseAffine ? parameter(torch.ones(this.normalizedShape)) : undefined);
-    this.bias = this.registerParameter('bias', elementwiseAffine ? parameter(torch.zeros(this.normalizedShape)) : undefined);
+    this.weight = this.registerParameter('weight', elementwiseAffine ? ownParameter(torch.ones(this.normalizedShape)) : undefined);
+    this.bias = this.registerParameter('bias', elementwiseAffine ? ownParameter(torch.zeros(this.normalizedShape)) : undefined);
   }
   forward(x: Tensor): Tensor {
     return torch.F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);

@@ -1,6 +1,6 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { Module, parameter } from './module.js';
+import { Module, ownParameter } from './module.js';
 import * as init from './init.js';
 
 type Tuple = number | readonly number[];
@@ -52,8 +52,8 @@ abstract class ConvNd extends Module {
     const shape = transposed
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]
       : [outChannels, inChannels / this.groups, ...this.kernelSize];
-    this.weight = this.registerParameter('weight', parameter(torch.empty(shape)));
-    this.bias = this.registerParameter('bias', o.bias === false ? undefined : parameter(torch.empty([outChannels])));
+    this.weight = this.registerParameter('weight', ownParameter(torch.empty(shape)));
+    this.bias = this.registerParameter('bias', o.bias === false ? undefined : ownParameter(torch.empty([outChannels])));
     this.resetParameters();
   }
   resetParameters(): void {

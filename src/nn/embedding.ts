@@ -1,6 +1,6 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { Module, parameter } from './module.js';
+import { Module, parameter, ownParameter } from './module.js';
 
 /** A lookup table; default init N(0, 1) with the padding row zeroed, as PyTorch. */
 export class Embedding extends Module {
@@ -25,7 +25,7 @@ export class Embedding extends Module {
       }
       this.weight = this.registerParameter('weight', parameter(options.weight, !options.freeze));
     } else {
-      this.weight = this.registerParameter('weight', parameter(torch.empty([numEmbeddings, embeddingDim])));
+      this.weight = this.registerParameter('weight', ownParameter(torch.empty([numEmbeddings, embeddingDim])));
       torch.noGrad(() => {
         this.weight.normal_(0, 1);
         if (pad !== undefined) this.weight.select(0, pad).fill_(0);

@@ -1,6 +1,6 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { Module, parameter } from './module.js';
+import { Module, ownParameter } from './module.js';
 import * as init from './init.js';
 
 /** y = x Wᵀ + b; default init as PyTorch: kaiming_uniform(a=√5) for W, U(±1/√fan_in) for b. */
@@ -13,8 +13,8 @@ export class Linear extends Module {
     options: { bias?: boolean } = {},
   ) {
     super();
-    this.weight = this.registerParameter('weight', parameter(torch.empty([outFeatures, inFeatures])));
-    this.bias = this.registerParameter('bias', options.bias === false ? undefined : parameter(torch.empty([outFeatures])));
+    this.weight = this.registerParameter('weight', ownParameter(torch.empty([outFeatures, inFeatures])));
+    this.bias = this.registerParameter('bias', options.bias === false ? undefined : ownParameter(torch.empty([outFeatures])));
     this.resetParameters();
   }
   resetParameters(): void {

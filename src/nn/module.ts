@@ -11,6 +11,19 @@ export function parameter(t: T, requiresGrad = true): T {
   return torch.keep(p);
 }
 
+/**
+ * A parameter made from a fresh tensor that nothing else holds (`torch.empty(...)` in a layer's
+ * constructor): its handle is freed here, so building a layer outside any scope leaves nothing
+ * behind. The parameter shares the storage, which stays alive.
+ */
+export function ownParameter(t: T, requiresGrad = true): T {
+  try {
+    return parameter(t, requiresGrad);
+  } finally {
+    t.dispose();
+  }
+}
+
 export interface LoadReport {
   missingKeys: string[];
   unexpectedKeys: string[];

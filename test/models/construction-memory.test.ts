@@ -53,6 +53,17 @@ test('the building blocks on their own leave no temporaries either', () => {
   checkBuild('TransformerPooling (positional embedding, v/out projections)', () => new TransformerPooling({ dim: 16, numLayers: 1, numHeads: 2, positionalEmb: true, qkvMha: true }));
 });
 
+test('plain nn layers built outside any scope leave only their parameters and buffers', () => {
+  checkBuild('Linear', () => new nn.Linear(6, 4));
+  checkBuild('Conv3d', () => new nn.Conv3d(3, 4, 3));
+  checkBuild('Conv2d without bias', () => new nn.Conv2d(3, 4, 3, { bias: false }));
+  checkBuild('BatchNorm3d', () => new nn.BatchNorm3d(4));
+  checkBuild('LayerNorm', () => new nn.LayerNorm([8]));
+  checkBuild('Embedding', () => new nn.Embedding(10, 4));
+  checkBuild('MultiheadAttention', () => new nn.MultiheadAttention(8, 2));
+  checkBuild('MultiheadAttention with kdim/vdim', () => new nn.MultiheadAttention(8, 2, { kdim: 6, vdim: 5 }));
+});
+
 test('built inside a scope, the parameters survive the scope and only they stay alive', () => {
   const base = live();
   const m = torch.tidy(() => new VideoResNet({ width: 0.125 }));
