@@ -11,3 +11,5 @@ export * as ssl from './ssl/index.js';
 export * as zoo from './zoo/index.js';
 export * as train from './train/index.js';
 export * as evaluation from './eval/index.js';
+export * as embed from './embed/index.js';
+export * as onnx from './export/index.js';

@@ -10,9 +10,13 @@ import * as models from './commands/models.js';
 import * as pretrain from './commands/pretrain.js';
 import * as launch from './commands/launch.js';
 import * as evaluate from './commands/eval.js';
+import * as exportCmd from './commands/export.js';
+import * as embed from './commands/embed.js';
+import * as search from './commands/search.js';
+import * as demo from './commands/demo.js';
 
 /** Commands register themselves here; each module exports `register(program)`. */
-const commands = [info, checkpointFiles, data, pretrain, models, evaluate, launch];
+const commands = [demo, info, checkpointFiles, data, pretrain, models, evaluate, exportCmd, embed, search, launch];
 
 export function buildProgram(): Command {
   const program = new Command('gdt')
