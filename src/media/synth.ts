@@ -41,6 +41,8 @@ export interface SynthVideoParams {
   /** Per-video seed (content) and per-group seed (background). */
   seed: number;
   groupSeed: number;
+  /** What decides an object's timbre: its shape (default) or the video's class. */
+  timbre?: 'shape' | 'class';
 }
 
 export interface SynthVideo {
@@ -172,14 +174,32 @@ const TIMBRES: Record<SynthShape, { ratios: number[]; amps: number[] }> = {
   triangle: { ratios: [1, 2.76, 5.4], amps: [1, 0.6, 0.3] },
 };
 
+type Timbre = { readonly ratios: readonly number[]; readonly amps: readonly number[] };
+
+/**
+ * Timbres per class, for `timbre: 'class'`: the kind of event decides how it sounds (as a dog
+ * barks and a guitar strums), while pitch still follows the object's size.
+ */
+const CLASS_TIMBRES: Record<SynthClass, Timbre> = {
+  Bounce: { ratios: [1], amps: [1] },
+  Grow: { ratios: [1, 2, 3], amps: [1, 0.5, 0.33] },
+  Shrink: { ratios: [1, 3, 5, 7], amps: [1, 0.45, 0.25, 0.12] },
+  Collide: { ratios: [1, 2.76, 5.4], amps: [1, 0.6, 0.3] },
+  SlideStop: { ratios: [1, 1.5, 2], amps: [1, 0.7, 0.4] },
+  Swing: { ratios: [1, 4], amps: [1, 0.8] },
+  Rain: { ratios: [1, 2.1, 3.3, 4.6], amps: [1, 0.6, 0.4, 0.3] },
+  Burst: { ratios: [1, 1.41, 2.83], amps: [1, 0.8, 0.5] },
+  Orbit: { ratios: [1, 5], amps: [1, 0.9] },
+  Blink: { ratios: [1, 2, 4, 8], amps: [1, 0.7, 0.5, 0.35] },
+};
+
 /** Pitch of an object of radius r (pixels) in a frame whose short side is `side`. */
 export function pitchForRadius(r: number, side: number): number {
   return 6000 / Math.max(1, (r * 128) / side);
 }
 
 /** Percussive impact: decaying partials of the shape's timbre, plus a short click. */
-function addImpact(buf: Float32Array, sr: number, t: number, f0: number, shape: SynthShape, amp: number, decay = 0.09): void {
-  const tim = TIMBRES[shape];
+function addImpact(buf: Float32Array, sr: number, t: number, f0: number, tim: Timbre, amp: number, decay = 0.09): void {
   const i0 = Math.round(t * sr);
   const len = Math.min(buf.length - i0, Math.ceil(decay * 7 * sr));
   for (let k = 0; k < tim.ratios.length; k++) {
@@ -200,8 +220,7 @@ function addImpact(buf: Float32Array, sr: number, t: number, f0: number, shape: 
 }
 
 /** Continuous tone with time-varying frequency and amplitude (phase-continuous). */
-function addTone(buf: Float32Array, sr: number, shape: SynthShape, freqAt: (t: number) => number, ampAt: (t: number) => number): void {
-  const tim = TIMBRES[shape];
+function addTone(buf: Float32Array, sr: number, tim: Timbre, freqAt: (t: number) => number, ampAt: (t: number) => number): void {
   const phases = tim.ratios.map(() => 0);
   for (let i = 0; i < buf.length; i++) {
     const t = i / sr;
@@ -263,6 +282,8 @@ interface Ctx {
   s: number;
   floorY: number;
   bg: RGB;
+  /** The timbre of a sounding object of this shape (by shape, or by the video's class). */
+  timbre: (shape: SynthShape) => Timbre;
 }
 
 function objectColor(rng: Rng, bg: RGB): RGB {
@@ -326,7 +347,7 @@ function bounceScene(c: Ctx): Scene {
       // impact follows quickly, so that every contact has an audible onset.
       impacts.forEach((imp, k) => {
         const gap = (impacts[k + 1]?.t ?? Infinity) - imp.t;
-        if (imp.t < T) addImpact(buf, c.sr, imp.t, f0, shape, Math.sqrt(imp.v / v1), Math.min(0.09, 0.3 * gap));
+        if (imp.t < T) addImpact(buf, c.sr, imp.t, f0, c.timbre(shape), Math.sqrt(imp.v / v1), Math.min(0.09, 0.3 * gap));
       });
     },
     shape,
@@ -354,7 +375,7 @@ function growScene(c: Ctx, reverse: boolean): Scene {
   return {
     sprites: [{ shape, color, at: (t) => ({ x, y, r: radius(t), a: 1 }) }],
     events: [],
-    sound: (buf) => addTone(buf, c.sr, shape, (t) => pitchForRadius(radius(t), c.side), (t) => amp * fade(t, T)),
+    sound: (buf) => addTone(buf, c.sr, c.timbre(shape), (t) => pitchForRadius(radius(t), c.side), (t) => amp * fade(t, T)),
     shape,
     radius: radius(0),
     color,
@@ -387,8 +408,8 @@ function collideScene(c: Ctx): Scene {
     ],
     events: [{ t: tc, kind: 'impact' }],
     sound: (buf) => {
-      addImpact(buf, c.sr, tc, pitchForRadius(rA, c.side), shapeA, 0.5 + 0.5 * strength);
-      addImpact(buf, c.sr, tc, pitchForRadius(rB, c.side), shapeB, 0.5 + 0.5 * strength);
+      addImpact(buf, c.sr, tc, pitchForRadius(rA, c.side), c.timbre(shapeA), 0.5 + 0.5 * strength);
+      addImpact(buf, c.sr, tc, pitchForRadius(rB, c.side), c.timbre(shapeB), 0.5 + 0.5 * strength);
     },
     shape: shapeA,
     radius: rA,
@@ -424,7 +445,7 @@ function slideScene(c: Ctx): Scene {
     ],
     sound: (buf) => {
       addNoise(buf, c.sr, rng, cutoff, (t) => (amp * speed(t)) / v0);
-      addTone(buf, c.sr, shape, () => pitchForRadius(r, c.side), (t) => (0.15 * amp * speed(t)) / v0);
+      addTone(buf, c.sr, c.timbre(shape), () => pitchForRadius(r, c.side), (t) => (0.15 * amp * speed(t)) / v0);
     },
     shape,
     radius: r,
@@ -452,7 +473,7 @@ function swingScene(c: Ctx): Scene {
     events: [],
     sound: (buf) => {
       addNoise(buf, c.sr, rng, Math.min(8000, 3 * f0), (t) => (0.8 * Math.abs(omega(t))) / maxSpeed);
-      addTone(buf, c.sr, shape, () => f0, (t) => (0.25 * Math.abs(omega(t))) / maxSpeed);
+      addTone(buf, c.sr, c.timbre(shape), () => f0, (t) => (0.25 * Math.abs(omega(t))) / maxSpeed);
     },
     shape,
     radius: r,
@@ -491,7 +512,7 @@ function rainScene(c: Ctx): Scene {
     sprites,
     events: drops.filter((d) => d.land < T).map((d) => ({ t: d.land, kind: 'impact' as const })).sort((a, b) => a.t - b.t),
     sound: (buf) => {
-      for (const d of drops) if (d.land < T) addImpact(buf, c.sr, d.land, pitchForRadius(d.r, c.side), shape, 0.4 + (0.6 * d.v) / vMax, 0.06);
+      for (const d of drops) if (d.land < T) addImpact(buf, c.sr, d.land, pitchForRadius(d.r, c.side), c.timbre(shape), 0.4 + (0.6 * d.v) / vMax, 0.06);
     },
     shape,
     radius: drops[0]?.r ?? 0,
@@ -537,9 +558,9 @@ function burstScene(c: Ctx): Scene {
     sprites,
     events: [{ t: tb, kind: 'burst' }],
     sound: (buf) => {
-      addTone(buf, c.sr, shape, (t) => pitchForRadius(radius(t), c.side), (t) => (t < tb ? hum * (0.3 + 0.7 * (t / tb)) * Math.min(1, t / 0.03) : 0));
+      addTone(buf, c.sr, c.timbre(shape), (t) => pitchForRadius(radius(t), c.side), (t) => (t < tb ? hum * (0.3 + 0.7 * (t / tb)) * Math.min(1, t / 0.03) : 0));
       addNoise(buf, c.sr, rng, 6000, (t) => (t < tb ? 0 : 1.2 * Math.exp(-(t - tb) / 0.08)));
-      addImpact(buf, c.sr, tb, pitchForRadius(fr, c.side), shape, 0.5, 0.05);
+      addImpact(buf, c.sr, tb, pitchForRadius(fr, c.side), c.timbre(shape), 0.5, 0.05);
     },
     shape,
     radius: r0,
@@ -571,7 +592,7 @@ function orbitScene(c: Ctx): Scene {
     sprites: [{ shape, color, at: (t) => ({ x: cx + R * Math.cos(angle(t)), y: cy + R * Math.sin(angle(t)), r, a: 1 }) }],
     events: ticks.map((t) => ({ t, kind: 'tick' as const })),
     sound: (buf) => {
-      for (const t of ticks) addImpact(buf, c.sr, t, f0, shape, 0.6, 0.05);
+      for (const t of ticks) addImpact(buf, c.sr, t, f0, c.timbre(shape), 0.6, 0.05);
     },
     shape,
     radius: r,
@@ -608,7 +629,7 @@ function blinkScene(c: Ctx): Scene {
   return {
     sprites: [{ shape, color, at: (t) => ({ x, y, r, a: on(t) ? 1 : 0 }) }],
     events,
-    sound: (buf) => addTone(buf, c.sr, shape, () => f0, (t) => amp * env(t)),
+    sound: (buf) => addTone(buf, c.sr, c.timbre(shape), () => f0, (t) => amp * env(t)),
     shape,
     radius: r,
     color,
@@ -648,7 +669,8 @@ export function synthesizeVideo(p: SynthVideoParams): SynthVideo {
   const floorY = Math.round(groupRng.uniform(0.78, 0.9) * H);
   const bg = makeBackground(groupRng, W, H, floorY);
   const rng = new Rng(p.seed);
-  const ctx: Ctx = { rng, T, W, H, sr, side, s: side / 128, floorY, bg: bg.color };
+  const classTimbre = CLASS_TIMBRES[p.className];
+  const ctx: Ctx = { rng, T, W, H, sr, side, s: side / 128, floorY, bg: bg.color, timbre: p.timbre === 'class' ? () => classTimbre : (shape) => TIMBRES[shape] };
   const scene = makeScene(p.className, ctx);
 
   // Distractors: static shapes present in every class, so object count is a weak cue.
@@ -675,7 +697,7 @@ export function synthesizeVideo(p: SynthVideoParams): SynthVideo {
   if (rng.bool(0.5)) {
     const humF = rng.uniform(60, 150);
     const humA = rng.uniform(0.005, 0.02);
-    addTone(audio, sr, 'circle', () => humF, () => humA);
+    addTone(audio, sr, TIMBRES.circle, () => humF, () => humA);
   }
   for (let i = 0; i < n; i++) audio[i] = Math.max(-1, Math.min(1, audio[i]!));
 
@@ -713,6 +735,8 @@ export interface SyntheticDatasetOptions {
   concurrency?: number;
   /** x264 constant rate factor (default 20). */
   crf?: number;
+  /** What decides a sounding object's timbre: its shape (default; pitch follows size either way) or the class. */
+  timbre?: 'shape' | 'class';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -816,6 +840,7 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
       className: job.cls, seconds, width, height, fps, sampleRate,
       seed: vSeed,
       groupSeed: hashSeed(seed, 'group', job.cls, job.group),
+      timbre: opts.timbre,
     });
     await encodeVideo(join(videosDir, file), {
       width, height, fps, frameCount,
@@ -851,7 +876,7 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
     await writeFile(join(splitsDir, `trainlist0${fold}.txt`), crlf(train.map((m) => `${m.file} ${m.label + 1}`)));
     await writeFile(join(splitsDir, `testlist0${fold}.txt`), crlf(test.map((m) => m.file)));
   }
-  const settings = { classes: nClasses, videosPerClass: perClass, seconds, width, height, fps, sampleRate, seed, clipsPerGroup: cpg };
+  const settings = { classes: nClasses, videosPerClass: perClass, seconds, width, height, fps, sampleRate, seed, clipsPerGroup: cpg, timbre: opts.timbre ?? 'shape' };
   await writeFile(join(root, 'meta.json'), `${JSON.stringify({ generator: 'gdt synthetic v1', settings, classes, videos: metas }, null, 1)}\n`);
   // Leftover temporary files would only exist after a crash; none are expected here.
   const stray = (await readdir(videosDir, { recursive: true })).filter((f) => String(f).includes('.tmp-'));
