@@ -15,7 +15,9 @@ export function register(program: Command): void {
     .option('--seconds <s>', 'length of each video in seconds', '4')
     .option('--size <WxH>', 'frame size', '128x128')
     .option('--seed <k>', 'random seed (same seed, same files)', '0')
-    .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string }) => {
+    .option('--timbre <by>', "what decides a sounding object's timbre: shape | class (gdt demo uses class); pitch follows size either way", 'shape')
+    .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string; timbre: string }) => {
+      if (o.timbre !== 'shape' && o.timbre !== 'class') throw new Error(`--timbre must be shape or class, got '${o.timbre}'`);
       const m = /^(\d+)x(\d+)$/.exec(o.size);
       if (!m) throw new Error(`--size must look like 128x128, got '${o.size}'`);
       const total = intOption('--classes', o.classes, 1, 10) * intOption('--videos-per-class', o.videosPerClass, 1);
@@ -29,6 +31,7 @@ export function register(program: Command): void {
         width: Number(m[1]),
         height: Number(m[2]),
         seed: intOption('--seed', o.seed, 0),
+        timbre: o.timbre,
         onProgress: (done) => bar.update(done),
       });
       bar.stop();
