@@ -2,7 +2,7 @@
 // so that it can be recorded next to the index and replayed exactly by `gdt search`: the clip
 // placement, the views, the networks and the aggregation. Its hash keys the resumable shards.
 import { createHash } from 'node:crypto';
-import type { EvalWeights } from '../eval/weights.js';
+import { inferPoolingLayers, type EvalWeights } from '../eval/weights.js';
 import { resolveAudioModel, resolveModel, type ResolvedAudioModel, type ResolvedModel } from '../eval/backbone.js';
 import type { ModelKind } from '../eval/config.js';
 import { scaleChannels } from '../models/r2plus1d.js';
@@ -56,18 +56,6 @@ export interface EmbedSettingsInput {
   /** Channel multiplier when the weights do not show one (e.g. --weights none); default 0.25 (tiny). */
   defaultWidth?: number;
   normalize?: boolean;
-}
-
-const clean = (k: string): string => k.split('module.').join('');
-
-/** STiCA transformer layers in the weights (`video_pooling.2.transformer.<n>.`), undefined when none. */
-export function inferPoolingLayers(tensors: ReadonlyMap<string, unknown>): number | undefined {
-  let max = -1;
-  for (const k of tensors.keys()) {
-    const m = /^(?:video_pooling|pooling_arch)\.(?:\d+\.)?transformer\.(\d+)\./.exec(clean(k));
-    if (m) max = Math.max(max, Number(m[1]));
-  }
-  return max >= 0 ? max + 1 : undefined;
 }
 
 function positiveInt(v: number, name: string): number {

@@ -9,7 +9,7 @@ import { AudioResNet } from '../models/audio-resnet.js';
 import { sticaDuration, sticaVideoPooling } from '../models/stica.js';
 import { FinetuneModel, FinetuneModelAgg } from '../models/finetune.js';
 import { loadPretrained, type PretrainedLoadReport } from '../models/load.js';
-import { inferAudioDepth, inferAudioWidth, inferVideoDepth, inferVideoWidth, type EvalWeights } from './weights.js';
+import { inferAudioDepth, inferAudioWidth, inferPoolingLayers, inferVideoDepth, inferVideoWidth, type EvalWeights } from './weights.js';
 import type { EvalModelConfig } from './config.js';
 
 export type EvalVideoModel = FinetuneModel | FinetuneModelAgg;
@@ -20,6 +20,8 @@ export interface ResolvedModel {
   videoDepth: 18 | 34;
   /** STiCA: seconds giving the pooling's sequence length (eval_video.py: int(clip_len / 30) above 32 frames, else 2). */
   numSec?: number;
+  /** STiCA: transformer layers of the pooling — the weights' when they have any, else the configuration's. */
+  numLayers?: number;
 }
 
 /**
@@ -33,7 +35,9 @@ export function resolveModel(cfg: EvalModelConfig, weights: EvalWeights, numFram
   const docDepth = fromDoc?.videoDepth === 34 ? 34 : fromDoc?.videoDepth === 18 ? 18 : undefined;
   const videoDepth = cfg.videoDepth ?? inferVideoDepth(weights.tensors) ?? docDepth ?? 18;
   const numSec = cfg.kind === 'stica' ? (numFrames > 32 ? Math.max(1, Math.floor(numFrames / 30)) : 2) : undefined;
-  return { kind: cfg.kind, width, videoDepth, numSec };
+  // A checkpoint's pooling depth wins over the preset's: a layer the weights lack would stay random.
+  const numLayers = cfg.kind === 'stica' ? (inferPoolingLayers(weights.tensors) ?? cfg.numLayers) : undefined;
+  return { kind: cfg.kind, width, videoDepth, numSec, numLayers };
 }
 
 /** Finetune_Model (gdt, textvid) or Finetune_Model_Agg with STiCA's 2-layer pooling (stica). */
@@ -42,7 +46,7 @@ export function buildVideoModel(m: ResolvedModel, cfg: EvalModelConfig, numClass
   return torch.tidy(() => {
     if (m.kind === 'stica') {
       const base = new VideoResNet({ depth: m.videoDepth, width: m.width, prePool: true });
-      const pooling = sticaVideoPooling({ featureDim: base.outChannels, duration: sticaDuration(m.numSec ?? 2), transformerTimeDim: cfg.transformerTimeDim, numLayers: cfg.numLayers });
+      const pooling = sticaVideoPooling({ featureDim: base.outChannels, duration: sticaDuration(m.numSec ?? 2), transformerTimeDim: cfg.transformerTimeDim, numLayers: m.numLayers ?? cfg.numLayers });
       return new FinetuneModelAgg(base, pooling, { numClasses });
     }
     return new FinetuneModel(new VideoResNet({ depth: m.videoDepth, width: m.width }), { numClasses });

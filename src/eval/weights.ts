@@ -114,6 +114,16 @@ export function inferVideoWidth(tensors: ReadonlyMap<string, Tensor>): number | 
   return undefined;
 }
 
+/** STiCA transformer-pooling layers in the weights (`video_pooling.2.transformer.<n>.` or `pooling_arch...`), undefined when none. */
+export function inferPoolingLayers(tensors: ReadonlyMap<string, unknown>): number | undefined {
+  let max = -1;
+  for (const k of tensors.keys()) {
+    const m = /^(?:video_pooling|pooling_arch)\.(?:\d+\.)?transformer\.(\d+)\./.exec(clean(k));
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max >= 0 ? max + 1 : undefined;
+}
+
 /** R(2+1)D depth: 34 has a sixth block in layer3. */
 export function inferVideoDepth(tensors: ReadonlyMap<string, Tensor>): 18 | 34 | undefined {
   const keys = [...tensors.keys()].map(clean);

@@ -13,7 +13,8 @@ import {
 } from '../eval/backbone.js';
 import type { EvalModelConfig } from '../eval/config.js';
 import type { AudioResNet } from '../models/audio-resnet.js';
-import type { EvalWeights } from '../eval/weights.js';
+import { inferPoolingLayers, type EvalWeights } from '../eval/weights.js';
+export { inferPoolingLayers };
 
 export interface VideoBuildOptions {
   kind: EvalModelConfig['kind'];
@@ -24,20 +25,6 @@ export interface VideoBuildOptions {
   defaultWidth?: number;
   /** Clip length: STiCA's pooling length depends on it (eval_video.py's num_sec). */
   frames: number;
-}
-
-/**
- * Layers of STiCA's pooling transformer in the weights (`video_pooling.2.transformer.<i>.*` or
- * the finetuned `pooling_arch.2...`), so that a 1-layer checkpoint does not get a random second
- * layer; undefined when the weights have none.
- */
-export function inferPoolingLayers(tensors: ReadonlyMap<string, unknown>): number | undefined {
-  let n = 0;
-  for (const k of tensors.keys()) {
-    const m = /(?:^|\.)(?:video_pooling|pooling_arch)\.2\.transformer\.(\d+)\./.exec(k.split('module.').join(''));
-    if (m) n = Math.max(n, Number(m[1]) + 1);
-  }
-  return n || undefined;
 }
 
 /** The evaluation's video model in eval mode, with the weights loaded. */

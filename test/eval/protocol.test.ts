@@ -180,7 +180,11 @@ test("weights: a reference .pth (main_stica layout, 'module.' keys) loads by eva
     assert.equal(w.sha256, await sha256File(path));
     const cfg = cfgFor(fx.data, 'reference');
     const m = resolveModel({ ...cfg.model, kind: 'stica' }, w, 32);
-    assert.deepEqual(m, { kind: 'stica', width: 0.125, videoDepth: 18, numSec: 2 });
+    assert.deepEqual(m, { kind: 'stica', width: 0.125, videoDepth: 18, numSec: 2, numLayers: 2 });
+    // The pooling depth follows the weights, not the preset: a 1-layer checkpoint under a 2-layer preset.
+    const oneLayer = new Map([...w.tensors].filter(([k]) => !/transformer\.1\./.test(k)));
+    assert.equal(resolveModel({ ...cfg.model, kind: 'stica', numLayers: 2 }, { ...w, tensors: oneLayer }, 32).numLayers, 1);
+    assert.equal(resolveModel({ ...cfg.model, kind: 'stica', numLayers: 3 }, { ...w, tensors: new Map() }, 32).numLayers, 3);
     const model = buildVideoModel(m, { ...cfg.model, kind: 'stica' }, 5);
     try {
       const report = loadVideoWeights(model, w)!;
