@@ -22,8 +22,8 @@ const clip = { numFrames: 8, targetFps: 8, cropSize: 48 };
 
 export function demoRecipe(fast: boolean, seed: number): DemoRecipe {
   const data: SyntheticDatasetOptions = fast
-    ? { classes: 4, videosPerClass: 8, seconds: 2, width: 64, height: 64, seed }
-    : { classes: 10, videosPerClass: 24, seconds: 3, width: 80, height: 80, seed };
+    ? { classes: 4, videosPerClass: 8, seconds: 2, width: 64, height: 64, seed, timbre: 'class', objectScale: 2.5 }
+    : { classes: 10, videosPerClass: 24, seconds: 2, width: 64, height: 64, seed, timbre: 'class', objectScale: 2.5 };
   return {
     name: fast ? 'fast' : 'full',
     data,

@@ -43,6 +43,8 @@ export interface SynthVideoParams {
   groupSeed: number;
   /** What decides an object's timbre: its shape (default) or the video's class. */
   timbre?: 'shape' | 'class';
+  /** Object sizes relative to the frame (default 1: sized for 128-pixel frames); motion paths are unchanged. */
+  objectScale?: number;
 }
 
 export interface SynthVideo {
@@ -670,7 +672,7 @@ export function synthesizeVideo(p: SynthVideoParams): SynthVideo {
   const bg = makeBackground(groupRng, W, H, floorY);
   const rng = new Rng(p.seed);
   const classTimbre = CLASS_TIMBRES[p.className];
-  const ctx: Ctx = { rng, T, W, H, sr, side, s: side / 128, floorY, bg: bg.color, timbre: p.timbre === 'class' ? () => classTimbre : (shape) => TIMBRES[shape] };
+  const ctx: Ctx = { rng, T, W, H, sr, side, s: (side / 128) * (p.objectScale ?? 1), floorY, bg: bg.color, timbre: p.timbre === 'class' ? () => classTimbre : (shape) => TIMBRES[shape] };
   const scene = makeScene(p.className, ctx);
 
   // Distractors: static shapes present in every class, so object count is a weak cue.
@@ -737,6 +739,8 @@ export interface SyntheticDatasetOptions {
   crf?: number;
   /** What decides a sounding object's timbre: its shape (default; pitch follows size either way) or the class. */
   timbre?: 'shape' | 'class';
+  /** Object sizes relative to the frame (default 1); e.g. 2.5 keeps objects visible in small crops. */
+  objectScale?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -841,6 +845,7 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
       seed: vSeed,
       groupSeed: hashSeed(seed, 'group', job.cls, job.group),
       timbre: opts.timbre,
+      objectScale: opts.objectScale,
     });
     await encodeVideo(join(videosDir, file), {
       width, height, fps, frameCount,
@@ -876,7 +881,7 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
     await writeFile(join(splitsDir, `trainlist0${fold}.txt`), crlf(train.map((m) => `${m.file} ${m.label + 1}`)));
     await writeFile(join(splitsDir, `testlist0${fold}.txt`), crlf(test.map((m) => m.file)));
   }
-  const settings = { classes: nClasses, videosPerClass: perClass, seconds, width, height, fps, sampleRate, seed, clipsPerGroup: cpg, timbre: opts.timbre ?? 'shape' };
+  const settings = { classes: nClasses, videosPerClass: perClass, seconds, width, height, fps, sampleRate, seed, clipsPerGroup: cpg, timbre: opts.timbre ?? 'shape', objectScale: opts.objectScale ?? 1 };
   await writeFile(join(root, 'meta.json'), `${JSON.stringify({ generator: 'gdt synthetic v1', settings, classes, videos: metas }, null, 1)}\n`);
   // Leftover temporary files would only exist after a crash; none are expected here.
   const stray = (await readdir(videosDir, { recursive: true })).filter((f) => String(f).includes('.tmp-'));

@@ -53,3 +53,16 @@ test('gdt synth --timbre class is recorded in meta.json; a bad value is a clear 
   assert.equal(r.code, 1);
   assert.match(r.err, /--timbre must be shape or class, got 'loud'/);
 });
+
+test('objectScale multiplies object sizes (and lowers the pitch accordingly); paths and non-contact events stay', () => {
+  for (const className of ['Bounce', 'Grow', 'Rain', 'Orbit'] as const) {
+    const p = { className, seconds: 1, width: 64, height: 64, fps: 30, sampleRate: 24000, seed: 11, groupSeed: 3 };
+    const a = synthesizeVideo(p);
+    const b = synthesizeVideo({ ...p, objectScale: 2.5 });
+    assert.ok(Math.abs(b.radius - 2.5 * a.radius) < 1e-9, `${className}: radius ${a.radius} -> ${b.radius}`);
+    assert.ok(Math.abs(b.pitchHz - a.pitchHz / 2.5) < 1e-6 * a.pitchHz, `${className}: pitch ${a.pitchHz} -> ${b.pitchHz}`);
+    // Contacts depend on size (a bigger ball touches the floor sooner); growth and orbits do not.
+    if (className === 'Grow' || className === 'Orbit') assert.deepEqual(b.events, a.events, `${className}: the same events`);
+    else assert.equal(b.events.length > 0, a.events.length > 0, `${className}: events either way`);
+  }
+});
