@@ -40,7 +40,8 @@ export function demoRecipe(fast: boolean, seed: number): DemoRecipe {
     finetune: {
       data: clip,
       train: { epochs: fast ? 1 : 3, clipsPerVideo: fast ? 1 : 2, evalFromEpoch: 1, seed },
-      optim: { warmupEpochs: 0, milestones: [100] },
+      // A short finetune has to move: LRs well above the tiny preset's (which suit long schedules).
+      optim: { classifierLr: 0.02, backboneLr: 0.02, warmupEpochs: 0, milestones: [100] },
       test: { clips: fast ? 2 : 4, crops: 1 },
     },
   };
