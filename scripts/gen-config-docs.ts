@@ -36,6 +36,7 @@ const D: Record<string, string> = {
   'pretrain:data.volumeJitter': 'random audio gain in [0.9, 1.1]',
   'pretrain:data.noAudio': 'videos without an audio stream: `skip` them (as the reference) or feed `silence`',
   'pretrain:data.manifest': 'probe cache file (JSON): videos are probed once and reused while unchanged; share it between runs',
+  'pretrain:data.cacheMB': 'per loader worker: MB of whole decoded videos (frames and audio) that clips are cut from, for small collections (the demo uses it); 0: one ffmpeg run per clip',
   'pretrain:data.compat': '`correct`, or `reference` to reproduce the reference\'s data bugs (SPEC 13.25-13.32, [concepts.md](concepts.md))',
   'pretrain:data.kind': '`audio-visual`, or `video-text` (HowTo100M captions, TextVid-GDT; `ht100m` preset)',
   'pretrain:data.captions': 'video-text: folder of `<video_id>.csv` caption files; default `<root>/captions`',

@@ -3,6 +3,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { decodeClip } from '../media/decode.js';
+import { AvClipCache } from '../media/av-clip-cache.js';
 import { seededStreams } from '../transforms/streams.js';
 import { gdtAugment } from '../transforms/clip-augment.js';
 import { getSpec, reverseSpectrogram } from '../transforms/spectrogram.js';
@@ -29,6 +30,8 @@ export interface AudioVisualOptions extends VideoListOptions {
   /** Videos not longer than this are left out (the reference: 1.1 s). */
   minDuration?: number;
   compat?: Compat;
+  /** Per loader worker: MB of whole decoded videos (frames and audio) to cut clips from; 0 (default): ffmpeg per clip. */
+  cacheMB?: number;
 }
 
 export interface GdtSampleOptions extends AudioVisualOptions {
@@ -48,13 +51,16 @@ export async function decodeForSample(
   v: ProbedVideo,
   o: AudioVisualOptions,
   position: { kind: 'uniform'; index: number; count: number },
+  cache?: AvClipCache,
 ): Promise<{ frames: Tensor; wav: Tensor }> {
   const numFrames = o.numFrames ?? 30;
   const targetFps = o.targetFps ?? 30;
   const samplingRate = o.samplingRate ?? 1;
   const sr = o.sampleRate ?? 24000;
   const seconds = o.audioSeconds ?? (numFrames * samplingRate) / targetFps;
-  const clip = await decodeClip(v.path, { numFrames, targetFps, samplingRate, position, audio: true, audioSeconds: seconds, sampleRate: sr, info: v.info });
+  const clip = cache
+    ? await cache.clip(v.path, v.info, { numFrames, targetFps, samplingRate, position, audioSeconds: seconds, sampleRate: sr })
+    : await decodeClip(v.path, { numFrames, targetFps, samplingRate, position, audio: true, audioSeconds: seconds, sampleRate: sr, info: v.info });
   const { data, frames, height, width } = clip.video;
   const f = torch.fromBuffer(data, 'uint8', [frames, height, width, 3]);
   let wav: Tensor;
@@ -89,6 +95,7 @@ export async function createGdtPretrainDataset(o: GdtSampleOptions): Promise<Dat
   const { videos } = await loadAudioVisualList(o);
   const sr = o.sampleRate ?? 24000;
   const numSec = o.audioSeconds ?? ((o.numFrames ?? 30) * (o.samplingRate ?? 1)) / (o.targetFps ?? 30);
+  const cache = o.cacheMB ? new AvClipCache(o.cacheMB * 2 ** 20) : undefined;
   return {
     length: videos.length,
     describe: (i) => videos[i]?.path ?? `#${i}`,
@@ -101,7 +108,7 @@ export async function createGdtPretrainDataset(o: GdtSampleOptions): Promise<Dat
       const specs: Tensor[] = [];
       try {
         for (const c of positions) {
-          const { frames, wav } = await decodeForSample(v, o, { kind: 'uniform', index: c, count: 1000 });
+          const { frames, wav } = await decodeForSample(v, o, { kind: 'uniform', index: c, count: 1000 }, cache);
           torch.tidy(() => {
             const spec = getSpec(wav, 0, rng, {
               numSec,

@@ -12,7 +12,7 @@ import { clipAugment } from '../transforms/clip-augment.js';
 import { getSpec } from '../transforms/spectrogram.js';
 import type { Dataset, Sample, SampleArray, SampleContext } from '../data/sample.js';
 import { toSampleArray } from '../data/gdt-dataset.js';
-import { FrameCache, decodedBytes } from '../eval/frame-cache.js';
+import { FrameCache, decodedBytes } from '../media/frame-cache.js';
 import type { EmbedSettings } from './settings.js';
 
 export interface EmbedDatasetOptions {

@@ -8,7 +8,7 @@ export * from './param-groups.js';
 export * from './finetune-optim.js';
 export * from './video-sets.js';
 export * from './views-dataset.js';
-export * from './frame-cache.js';
+export * from '../media/frame-cache.js';
 export * from './audio-dataset.js';
 export * from './feature-cache.js';
 export * from './aggregate.js';

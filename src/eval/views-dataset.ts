@@ -11,7 +11,7 @@ import { clipAugment, type ClipAugmentOptions } from '../transforms/clip-augment
 import type { Compat } from '../transforms/compat.js';
 import type { Dataset, Sample, SampleContext } from '../data/sample.js';
 import { toSampleArray } from '../data/gdt-dataset.js';
-import { FrameCache, decodedBytes } from './frame-cache.js';
+import { FrameCache, decodedBytes } from '../media/frame-cache.js';
 
 export interface EvalVideo {
   path: string;

@@ -23,6 +23,8 @@ const DataSchema = z
     volumeJitter: z.boolean().default(true),
     noAudio: z.enum(['skip', 'silence']).default('skip'),
     manifest: z.string().optional(),
+    /** Per loader worker: MB of whole decoded videos (frames and audio) to cut clips from, for small collections; 0: one ffmpeg run per clip. */
+    cacheMB: z.number().min(0).default(0),
     /** 'correct' (default) or 'reference': reproduce the reference's data bugs (SPEC 13). */
     compat: z.enum(['correct', 'reference']).default('correct'),
     /** 'audio-visual' (GDT on videos with sound) or 'video-text' (HowTo100M-style captions, SPEC 5.9). */

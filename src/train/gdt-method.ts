@@ -34,6 +34,7 @@ export function gdtDatasetOptions(cfg: PretrainConfig): GdtSampleOptions {
     noAudio: d.noAudio,
     manifestPath: d.manifest,
     compat: d.compat,
+    cacheMB: d.cacheMB,
   };
 }
 

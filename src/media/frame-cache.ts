@@ -2,8 +2,8 @@
 // clips are cut with the reference's frame selection (SPEC 5.2, media/decode planClip): one ffmpeg
 // run per video instead of one per clip. It gives the frames decodeClip gives for constant-frame-
 // rate streams; variable-frame-rate ones (and videos over the budget) go through decodeClip.
-import { decodeClip, planClip, type ClipPosition, type VideoFrames } from '../media/decode.js';
-import type { ProbeResult } from '../media/probe.js';
+import { decodeClip, planClip, type ClipPosition, type VideoFrames } from './decode.js';
+import type { ProbeResult } from './probe.js';
 
 export interface ClipRequest {
   numFrames: number;
