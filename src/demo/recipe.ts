@@ -18,7 +18,7 @@ export interface DemoRecipe {
 }
 
 /** Clip geometry shared by pretraining and every evaluation (the encoder sees the same kind of clip). */
-const clip = { numFrames: 8, targetFps: 8, cropSize: 48 };
+const clip = { numFrames: 8, targetFps: 8, cropSize: 32 };
 
 export function demoRecipe(fast: boolean, seed: number): DemoRecipe {
   const data: SyntheticDatasetOptions = fast
@@ -32,7 +32,7 @@ export function demoRecipe(fast: boolean, seed: number): DemoRecipe {
       // The whole dataset fits in memory: each video is decoded once per worker, not once per clip.
       data: { ...{ numFrames: clip.numFrames, targetFps: clip.targetFps, cropSize: clip.cropSize }, scales: [clip.cropSize, clip.cropSize + 8], cacheMB: 512 },
       optim: { lr: 0.1 },
-      train: { epochs: 1000, maxSteps: fast ? 4 : 150, batchSize: fast ? 8 : 16, seed, checkpointEverySteps: fast ? 0 : 50, logEverySteps: 5 },
+      train: { epochs: 1000, maxSteps: fast ? 4 : 400, batchSize: fast ? 8 : 16, seed, checkpointEverySteps: fast ? 0 : 50, logEverySteps: 5 },
     },
     features: {
       data: clip,
