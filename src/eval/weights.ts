@@ -1,7 +1,6 @@
 // The weights an evaluation starts from: a gdt training checkpoint (safetensors with tensors
 // `model/<key>` and a JSON document, src/io/checkpoint), a plain safetensors state dict, a
 // reference .pth (main_gdt / main_stica / eval_video layouts) or a zoo name; or none at all.
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
@@ -10,6 +9,7 @@ import { loadSafetensors } from '../io/tensors.js';
 import { checkpointWeights } from '../models/load.js';
 import { readWeightsFile, resolveWeightsInfo } from '../zoo/resolve.js';
 import { sha256File } from '../zoo/checksum.js';
+import { sniffCheckpoint } from '../io/sniff.js';
 
 export type WeightsFormat = 'gdt-checkpoint' | 'safetensors' | 'torch' | 'none';
 
@@ -37,19 +37,6 @@ export interface EvalWeights {
   dispose(): void;
 }
 
-async function sniff(path: string): Promise<'zip' | 'safetensors' | 'pickle'> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(b, 0, 16, 0);
-    if (bytesRead >= 4 && b.readUInt32LE(0) === 0x04034b50) return 'zip';
-    if (bytesRead >= 9 && b[8] === 0x7b) return 'safetensors';
-    return 'pickle';
-  } finally {
-    await fh.close();
-  }
-}
-
 function summarize(document: unknown): PretrainSummary {
   const d = (document ?? {}) as { method?: unknown; config?: { model?: unknown; data?: unknown }; position?: unknown };
   return {
@@ -69,7 +56,7 @@ export async function loadEvalWeights(source: string): Promise<EvalWeights> {
   const path = resolve(info.path);
   const sha256 = info.sha256 ?? (await sha256File(path));
   const base = { source, path, sha256, zooName: info.entry?.name };
-  const kind = await sniff(path);
+  const kind = await sniffCheckpoint(path);
   if (kind === 'safetensors') {
     const { tensors, metadata } = await loadSafetensors(path);
     if (metadata?.format === CHECKPOINT_FORMAT) {

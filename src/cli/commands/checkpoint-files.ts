@@ -1,12 +1,12 @@
 // `gdt inspect` and `gdt convert`: look into and convert checkpoint files (torch .pth in zip or
 // legacy format, safetensors, gdt training checkpoints) without executing anything from them.
-import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readTorchFile } from '../../io/torch-file.js';
 import { readSafetensors } from '../../io/safetensors.js';
 import { isTensorRecord, type TensorRecord } from '../../io/tensor-record.js';
 import { CHECKPOINT_FORMAT } from '../../io/checkpoint.js';
 import { extractStateDict, loadSafetensors, loadTorchFile, saveSafetensors, saveTorchFile } from '../../io/tensors.js';
+import { sniffCheckpoint } from '../../io/sniff.js';
 
 export type FileKind = 'safetensors' | 'gdt-checkpoint' | 'torch-zip' | 'torch-legacy';
 
@@ -24,19 +24,6 @@ export interface InspectReport {
   parameters: number;
   structure: unknown;
   metadata?: Record<string, string>;
-}
-
-async function sniff(path: string): Promise<'zip' | 'safetensors' | 'pickle'> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(b, 0, 16, 0);
-    if (bytesRead >= 4 && b.readUInt32LE(0) === 0x04034b50) return 'zip';
-    if (bytesRead >= 9 && b[8] === 0x7b /* '{' */) return 'safetensors';
-    return 'pickle';
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Replaces tensors by a short description and cuts long containers, for a readable overview. */
@@ -64,7 +51,7 @@ function describe(value: unknown, depth: number, tensors: TensorInfo[], path: st
 }
 
 export async function inspectFile(path: string): Promise<InspectReport> {
-  const kind = await sniff(path);
+  const kind = await sniffCheckpoint(path);
   const tensors: TensorInfo[] = [];
   if (kind === 'safetensors') {
     const f = await readSafetensors(path);
@@ -116,7 +103,7 @@ export function register(program: Command): void {
       if (!toSafetensors && !/\.(pth|pt|bin)$/i.test(output)) {
         throw new Error(`output '${output}' must end in .safetensors, .pth or .pt`);
       }
-      const kind = await sniff(input);
+      const kind = await sniffCheckpoint(input);
       const loaded = kind === 'safetensors' ? (await loadSafetensors(input)).tensors : await loadTorchFile(input);
       const sd = extractStateDict(loaded, { key: kind === 'safetensors' ? undefined : opts.key, stripPrefix: opts.stripPrefix });
       if (toSafetensors) await saveSafetensors(output, sd);
