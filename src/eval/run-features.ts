@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { SampleFailure } from '../data/sample.js';
-import { jitterScales, type FeatureEvalConfig } from './config.js';
+import type { FeatureEvalConfig } from './config.js';
 import { protocolDescription } from './protocol.js';
 import { loadEvalWeights, type EvalWeights } from './weights.js';
 import { buildVideoModel, clipFeatures, loadVideoWeights, resolveModel, toDevice, type ResolvedModel } from './backbone.js';
 import { loadVideoSet, manifestPath, type EvalVideoSet } from './video-sets.js';
 import type { ViewsDatasetOptions } from './views-dataset.js';
 import { extractFeatures, readCachedFeatures, selectRows, disposeSet, type FeatureSet } from './feature-cache.js';
-import { VIEWS_MODULE, testViewsOptions, type RunOptions, type RunOutput } from './run-finetune.js';
+import { VIEWS_MODULE, evalViewAugment, testViewsOptions, viewsOptions, type RunOptions, type RunOutput } from './run-finetune.js';
 import { holdoutSplit, ucfGroup } from './holdout.js';
 import { searchL2, type RegSearchResult } from './reg-search.js';
 import { fitLogisticRegression } from './logistic.js';
@@ -64,21 +64,13 @@ function listHash(set: EvalVideoSet): string {
 }
 
 function trainViews(cfg: FeatureEvalConfig, set: EvalVideoSet): ViewsDatasetOptions {
-  const d = cfg.data;
   const clean = cfg.protocol === 'clean';
-  return {
-    videos: set.videos,
-    numFrames: d.numFrames,
-    targetFps: d.targetFps,
-    samplingRate: d.samplingRate,
-    cropSize: d.cropSize,
+  return viewsOptions(cfg.data, set, {
     temporal: clean ? 'uniform' : 'random',
     clips: cfg.features.trainClips,
     spatial: clean ? [1] : [-1],
-    augment: clean ? { scales: [d.cropSize, d.cropSize], colorJitter: false } : { scales: jitterScales(d), colorJitter: cfg.features.colorJitter },
-    compat: d.compat,
-    frameCacheBytes: d.frameCacheMB * 2 ** 20,
-  };
+    augment: evalViewAugment(cfg.protocol, cfg.data, cfg.features.colorJitter),
+  });
 }
 
 function testViews(cfg: FeatureEvalConfig, set: EvalVideoSet, crops: 1 | 3): ViewsDatasetOptions {

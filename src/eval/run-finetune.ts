@@ -9,7 +9,7 @@ import * as torch from '../torch/index.js';
 import { DataLoader, type LoaderOptions } from '../data/loader.js';
 import type { DatasetSpec, SampleFailure } from '../data/sample.js';
 import { progress } from '../cli/progress.js';
-import { jitterScales, type FinetuneConfig } from './config.js';
+import { jitterScales, type EvalProtocol, type FinetuneConfig, type VideoDataConfig } from './config.js';
 import { protocolDescription } from './protocol.js';
 import { loadEvalWeights, type EvalWeights } from './weights.js';
 import { buildVideoModel, loadVideoWeights, resolveModel, toDevice, type EvalVideoModel, type ResolvedModel } from './backbone.js';
@@ -102,40 +102,52 @@ function configHash(cfg: unknown, weights: EvalWeights): string {
   return createHash('sha256').update(JSON.stringify({ cfg, sha: weights.sha256 ?? weights.source })).digest('hex').slice(0, 16);
 }
 
-export function trainViewsOptions(cfg: FinetuneConfig, set: EvalVideoSet): ViewsDatasetOptions {
-  const d = cfg.data;
+/**
+ * Views of a video set with the data configuration's clip geometry (frames, rate, crop, compat,
+ * frame cache); `views` says which clips, crops and augmentation.
+ */
+export function viewsOptions(
+  d: VideoDataConfig,
+  set: EvalVideoSet,
+  views: Pick<ViewsDatasetOptions, 'temporal' | 'clips' | 'spatial' | 'augment'>,
+): ViewsDatasetOptions {
   return {
     videos: set.videos,
     numFrames: d.numFrames,
     targetFps: d.targetFps,
     samplingRate: d.samplingRate,
     cropSize: d.cropSize,
-    temporal: 'random',
-    clips: cfg.train.clipsPerVideo,
-    spatial: [-1],
-    augment: { randomResizedCrop: cfg.train.randomResizedCrop, areaScale: cfg.train.areaScale, colorJitter: cfg.train.colorJitter, scales: jitterScales(d) },
+    temporal: views.temporal,
+    clips: views.clips,
+    spatial: views.spatial,
+    augment: views.augment,
     compat: d.compat,
     frameCacheBytes: d.frameCacheMB * 2 ** 20,
   };
 }
 
+/** Evaluation views' augmentation: none in the clean protocol (short side = crop), the reference's jitter otherwise. */
+export function evalViewAugment(protocol: EvalProtocol, d: VideoDataConfig, colorJitter: boolean): ViewsDatasetOptions['augment'] {
+  return protocol === 'clean' ? { scales: [d.cropSize, d.cropSize], colorJitter: false } : { scales: jitterScales(d), colorJitter };
+}
+
+export function trainViewsOptions(cfg: FinetuneConfig, set: EvalVideoSet): ViewsDatasetOptions {
+  return viewsOptions(cfg.data, set, {
+    temporal: 'random',
+    clips: cfg.train.clipsPerVideo,
+    spatial: [-1],
+    augment: { randomResizedCrop: cfg.train.randomResizedCrop, areaScale: cfg.train.areaScale, colorJitter: cfg.train.colorJitter, scales: jitterScales(cfg.data) },
+  });
+}
+
 /** The 10 x 3 test views: deterministic in the clean protocol, the reference's jitter otherwise. */
 export function testViewsOptions(cfg: Pick<FinetuneConfig, 'data' | 'protocol'> & { test: { clips: number; crops: 1 | 3 } }, set: EvalVideoSet, colorJitter: boolean): ViewsDatasetOptions {
-  const d = cfg.data;
-  const clean = cfg.protocol === 'clean';
-  return {
-    videos: set.videos,
-    numFrames: d.numFrames,
-    targetFps: d.targetFps,
-    samplingRate: d.samplingRate,
-    cropSize: d.cropSize,
+  return viewsOptions(cfg.data, set, {
     temporal: 'uniform',
     clips: cfg.test.clips,
     spatial: cfg.test.crops === 3 ? [0, 1, 2] : [1],
-    augment: clean ? { scales: [d.cropSize, d.cropSize], colorJitter: false } : { scales: jitterScales(d), colorJitter },
-    compat: d.compat,
-    frameCacheBytes: d.frameCacheMB * 2 ** 20,
-  };
+    augment: evalViewAugment(cfg.protocol, cfg.data, colorJitter),
+  });
 }
 
 interface Evaluated {
