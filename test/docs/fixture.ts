@@ -13,6 +13,7 @@ import { saveTorchFile } from '../../src/io/tensors.js';
 import { torch } from '../../src/index.js';
 import { cli } from '../cli/helpers.js';
 import { wav } from '../helpers/wav.js';
+import { writeNpyStrings } from '../helpers/npy-strings.js';
 
 export interface DocsFixture {
   root: string;
@@ -22,20 +23,6 @@ export interface DocsFixture {
   processEnv: Record<string, string>;
   close(): Promise<void>;
 }
-
-/** A .npy file of unicode strings ('<U{n}', as numpy.save writes a str array). */
-function writeNpyStrings(path: string, words: string[]): void {
-  const n = Math.max(...words.map((w) => w.length));
-  let header = `{'descr': '<U${n}', 'fortran_order': False, 'shape': (${words.length},), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const head = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.alloc(2), Buffer.from(header, 'latin1')]);
-  head.writeUInt16LE(header.length, 8);
-  const data = Buffer.alloc(words.length * n * 4);
-  words.forEach((w, i) => [...w].forEach((c, j) => data.writeUInt32LE(c.codePointAt(0)!, (i * n + j) * 4)));
-  writeFileSync(path, Buffer.concat([head, data]));
-}
-
 
 /** Serves the files of a folder over HTTP (with Range requests, as the zoo downloader may resume). */
 async function fileServer(dir: string): Promise<{ url: string; server: Server }> {
