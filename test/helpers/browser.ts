@@ -79,20 +79,8 @@ export interface ChromiumSession {
   close(): Promise<void>;
 }
 
-interface PageFacts {
-  title: string;
-  bodyText: string;
-  textContent: string;
-  images: ImageInfo[];
-  svgs: number;
-  emptySvgs: number;
-  headings: string[];
-  tables: string[][][];
-  scrollWidth: number;
-  scrollHeight: number;
-  viewportWidth: number;
-  viewportHeight: number;
-}
+/** What the page itself reports (the rest of RenderResult comes from the browser's events). */
+type PageFacts = Pick<RenderResult, 'title' | 'bodyText' | 'textContent' | 'images' | 'svgs' | 'emptySvgs' | 'headings' | 'tables' | 'scrollWidth' | 'scrollHeight' | 'viewportWidth' | 'viewportHeight'>;
 
 const FACTS = `(async () => {
   await document.fonts.ready;
