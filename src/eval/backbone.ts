@@ -42,15 +42,12 @@ export function resolveModel(cfg: EvalModelConfig, weights: EvalWeights, numFram
 
 /** Finetune_Model (gdt, textvid) or Finetune_Model_Agg with STiCA's 2-layer pooling (stica). */
 export function buildVideoModel(m: ResolvedModel, cfg: EvalModelConfig, numClasses: number): EvalVideoModel {
-  // Inside a scope: the encoders' initialisation leaves temporaries outside any scope otherwise.
-  return torch.tidy(() => {
-    if (m.kind === 'stica') {
-      const base = new VideoResNet({ depth: m.videoDepth, width: m.width, prePool: true });
-      const pooling = sticaVideoPooling({ featureDim: base.outChannels, duration: sticaDuration(m.numSec ?? 2), transformerTimeDim: cfg.transformerTimeDim, numLayers: m.numLayers ?? cfg.numLayers });
-      return new FinetuneModelAgg(base, pooling, { numClasses });
-    }
-    return new FinetuneModel(new VideoResNet({ depth: m.videoDepth, width: m.width }), { numClasses });
-  });
+  if (m.kind === 'stica') {
+    const base = new VideoResNet({ depth: m.videoDepth, width: m.width, prePool: true });
+    const pooling = sticaVideoPooling({ featureDim: base.outChannels, duration: sticaDuration(m.numSec ?? 2), transformerTimeDim: cfg.transformerTimeDim, numLayers: m.numLayers ?? cfg.numLayers });
+    return new FinetuneModelAgg(base, pooling, { numClasses });
+  }
+  return new FinetuneModel(new VideoResNet({ depth: m.videoDepth, width: m.width }), { numClasses });
 }
 
 /**
@@ -106,7 +103,7 @@ export function resolveAudioModel(cfg: { width?: number; defaultWidth: number; a
 
 /** The audio encoder with the checkpoint's `audio_network.base.*` tensors. */
 export function buildAudioEncoder(m: ResolvedAudioModel, weights: EvalWeights): { encoder: AudioResNet; loaded: number; skipped: number } {
-  const encoder = torch.tidy(() => new AudioResNet({ depth: m.depth, width: m.width }));
+  const encoder = new AudioResNet({ depth: m.depth, width: m.width });
   if (weights.format === 'none') return { encoder, loaded: 0, skipped: 0 };
   const prefix = 'audio_network.base.';
   const sd = new Map<string, Tensor>();

@@ -26,7 +26,6 @@ export class BasicBlock2d extends nn.Module implements MacTraceable {
   readonly downsample: nn.Sequential | undefined;
   constructor(inplanes: number, planes: number, stride: number, downsample?: nn.Sequential) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.conv1 = this.registerModule('conv1', new nn.Conv2d(inplanes, planes, 3, { stride, padding: 1, bias: false }));
     this.bn1 = this.registerModule('bn1', new nn.BatchNorm2d(planes));
     this.relu = this.registerModule('relu', new nn.ReLU());
@@ -73,10 +72,6 @@ export class AudioResNet extends nn.Module implements MacTraceable {
 
   constructor(o: AudioResNetOptions = {}) {
     super();
-    // Temporaries of the construction (the tensors each layer's parameters are made from, the
-    // replaced conv1 and the dropped fc) are freed at the end; parameters and buffers are kept
-    // by their modules, so a model built outside any scope leaves only them alive.
-    using _construction = torch.scope();
     this.depth = o.depth ?? 9;
     this.width = o.width ?? 1;
     const blocks = BLOCKS[this.depth];

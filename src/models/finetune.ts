@@ -25,13 +25,10 @@ export interface FinetuneOptions {
 
 /** Linear with eval_video's init: orthogonal weight (gain 1), zero bias. */
 function classifierLinear(inF: number, outF: number): nn.Linear {
-  // The scope frees the tensors the parameters were made from (the module keeps its parameters).
-  return torch.tidy(() => {
-    const l = new nn.Linear(inF, outF);
-    nn.init.orthogonal_(l.weight, 1);
-    nn.init.zeros_(l.bias!);
-    return l;
-  });
+  const l = new nn.Linear(inF, outF);
+  nn.init.orthogonal_(l.weight, 1);
+  nn.init.zeros_(l.bias!);
+  return l;
 }
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -45,7 +42,6 @@ abstract class FinetuneHead extends nn.Module implements MacTraceable {
 
   /** Registers the classifier after the wrapper's body (state-dict order: body, classifier). */
   protected initHead(numFtrs: number, o: FinetuneOptions): void {
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.numClasses = o.numClasses;
     this.useL2Norm = o.useL2Norm ?? false;
     this.dropoutLayer = o.useDropout ? this.registerModule('dropout', new nn.Dropout(o.dropout ?? 0.9)) : undefined;

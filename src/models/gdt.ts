@@ -36,7 +36,6 @@ export class GDT extends nn.Module<[Tensor, Tensor], [Tensor, Tensor]> implement
   readonly normFeat: boolean;
   constructor(o: GdtOptions = {}) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     const width = o.width ?? 1;
     const useMlp = o.useMlp ?? true;
     const dim = o.embeddingDim ?? 256;

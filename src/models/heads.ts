@@ -29,7 +29,6 @@ export class MlpHead extends nn.Module implements MacTraceable {
     o: MlpHeadOptions = {},
   ) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     const hidden = o.hidden ?? 512;
     const p = o.dropout ?? 0.3;
     this.blockForward = this.registerModule(
@@ -58,8 +57,7 @@ export class MlpHead extends nn.Module implements MacTraceable {
 
 /** The linear projection head: Linear(in, 256) with bias (keys `weight`, `bias`). */
 export function linearHead(inFeatures: number, outFeatures = 256): nn.Linear {
-  // The scope frees the tensors the parameters were made from (the module keeps its parameters).
-  return torch.tidy(() => new nn.Linear(inFeatures, outFeatures));
+  return new nn.Linear(inFeatures, outFeatures);
 }
 
 /** A projection head of either kind. */

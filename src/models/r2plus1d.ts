@@ -39,26 +39,26 @@ export function scaleChannels(c: number, width: number): number {
 /** Spatial 1x3x3 conv, BN, ReLU, temporal 3x1x1 conv: children 0..3. */
 export class Conv2Plus1D extends nn.Sequential {
   constructor(inPlanes: number, outPlanes: number, mid: number, stride = 1) {
-    super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
-    this.append(new nn.Conv3d(inPlanes, mid, [1, 3, 3], { stride: [1, stride, stride], padding: [0, 1, 1], bias: false }));
-    this.append(new nn.BatchNorm3d(mid));
-    this.append(new nn.ReLU());
-    this.append(new nn.Conv3d(mid, outPlanes, [3, 1, 1], { stride: [stride, 1, 1], padding: [1, 0, 0], bias: false }));
+    super(
+      new nn.Conv3d(inPlanes, mid, [1, 3, 3], { stride: [1, stride, stride], padding: [0, 1, 1], bias: false }),
+      new nn.BatchNorm3d(mid),
+      new nn.ReLU(),
+      new nn.Conv3d(mid, outPlanes, [3, 1, 1], { stride: [stride, 1, 1], padding: [1, 0, 0], bias: false }),
+    );
   }
 }
 
 /** The factorised stem: 1x7x7 conv to 45 channels, then 3x1x1 conv to 64 (times width). */
 export class R2Plus1dStem extends nn.Sequential {
   constructor(mid: number, out: number) {
-    super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
-    this.append(new nn.Conv3d(3, mid, [1, 7, 7], { stride: [1, 2, 2], padding: [0, 3, 3], bias: false }));
-    this.append(new nn.BatchNorm3d(mid));
-    this.append(new nn.ReLU());
-    this.append(new nn.Conv3d(mid, out, [3, 1, 1], { stride: [1, 1, 1], padding: [1, 0, 0], bias: false }));
-    this.append(new nn.BatchNorm3d(out));
-    this.append(new nn.ReLU());
+    super(
+      new nn.Conv3d(3, mid, [1, 7, 7], { stride: [1, 2, 2], padding: [0, 3, 3], bias: false }),
+      new nn.BatchNorm3d(mid),
+      new nn.ReLU(),
+      new nn.Conv3d(mid, out, [3, 1, 1], { stride: [1, 1, 1], padding: [1, 0, 0], bias: false }),
+      new nn.BatchNorm3d(out),
+      new nn.ReLU(),
+    );
   }
 }
 
@@ -70,7 +70,6 @@ export class BasicBlock3d extends nn.Module implements MacTraceable {
   readonly mid: number;
   constructor(inplanes: number, planes: number, stride: number, downsample?: nn.Sequential) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.mid = midPlanes(inplanes, planes);
     this.conv1 = this.registerModule('conv1', new nn.Sequential(new Conv2Plus1D(inplanes, planes, this.mid, stride), new nn.BatchNorm3d(planes), new nn.ReLU()));
     this.conv2 = this.registerModule('conv2', new nn.Sequential(new Conv2Plus1D(planes, planes, this.mid, 1), new nn.BatchNorm3d(planes)));
@@ -112,10 +111,6 @@ export class VideoResNet extends nn.Module implements MacTraceable {
 
   constructor(o: VideoResNetOptions = {}) {
     super();
-    // Temporaries of the construction (the tensors each layer's parameters are made from, the
-    // discarded fc of the init) are freed at the end; parameters and buffers are kept by their
-    // modules, so a model built outside any scope leaves only them alive.
-    using _construction = torch.scope();
     this.depth = o.depth ?? 18;
     this.width = o.width ?? 1;
     this.prePool = o.prePool ?? false;

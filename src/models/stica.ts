@@ -126,7 +126,6 @@ export class Stica extends nn.Module<[Tensor, Tensor, CropParams?], SticaOutput>
   readonly featureDim: number;
   constructor(o: SticaOptions = {}) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     const width = o.width ?? 1;
     this.duration = sticaDuration(o.numSec ?? 1);
     this.transformerTimeDim = o.transformerTimeDim ?? 4;

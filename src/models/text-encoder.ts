@@ -27,7 +27,6 @@ export class Word2VecTextEncoder extends nn.Module implements MacTraceable {
   readonly outputDim: number;
   constructor(o: TextEncoderOptions = {}) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.wordEmbd = this.registerModule(
       'word_embd',
       o.embedding ? nn.Embedding.fromPretrained(o.embedding, { freeze: true }) : new nn.Embedding(o.numEmbeddings ?? 66250, o.embeddingDim ?? 300),

@@ -30,7 +30,6 @@ export class TextVidGDT extends nn.Module<[Tensor, Tensor], [Tensor, Tensor]> im
   readonly normFeat: boolean;
   constructor(o: TextVidGdtOptions = {}) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     const useMlp = o.useMlp ?? true;
     const dim = o.embeddingDim ?? 256;
     this.normFeat = o.normFeat ?? true;

@@ -25,13 +25,10 @@ export interface TransformerPoolingOptions {
 
 /** Linear with the pooling's init: N(0, 0.02) weight, zero bias. */
 function linear(i: number, o: number): nn.Linear {
-  // The scope frees the tensors the parameters were made from (the module keeps its parameters).
-  return torch.tidy(() => {
-    const l = new nn.Linear(i, o);
-    nn.init.normal_(l.weight, 0, 0.02);
-    nn.init.zeros_(l.bias!);
-    return l;
-  });
+  const l = new nn.Linear(i, o);
+  nn.init.normal_(l.weight, 0, 0.02);
+  nn.init.zeros_(l.bias!);
+  return l;
 }
 
 /** Multi-head self-attention with q_lin/k_lin and optional v_lin/out_lin (identity otherwise). */
@@ -48,7 +45,6 @@ export class PoolingAttention extends nn.Module implements MacTraceable {
     qkv: boolean,
   ) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     if (dim % numHeads) throw new RangeError(`dim ${dim} is not divisible by ${numHeads} heads`);
     this.headDim = dim / numHeads;
     this.qLin = this.registerModule('q_lin', linear(dim, dim));
@@ -88,7 +84,6 @@ export class PoolingFFN extends nn.Module implements MacTraceable {
   readonly lin2: nn.Linear;
   constructor(dim: number, hidden: number) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.lin1 = this.registerModule('lin1', linear(dim, hidden));
     this.lin2 = this.registerModule('lin2', linear(hidden, dim));
   }
@@ -108,7 +103,6 @@ export class PoolingLayer extends nn.Module implements MacTraceable {
   readonly norm2: nn.LayerNorm;
   constructor(dim: number, numHeads: number, ffnDim: number, readonly dropout: number, qkv: boolean) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.mha = this.registerModule('mha', new PoolingAttention(dim, numHeads, dropout, qkv));
     this.norm1 = this.registerModule('norm1', new nn.LayerNorm(dim, 1e-12));
     this.ffn = this.registerModule('ffn', new PoolingFFN(dim, ffnDim));
@@ -139,7 +133,6 @@ export class TransformerPooling extends nn.Module implements MacTraceable {
   readonly numLayers: number;
   constructor(o: TransformerPoolingOptions = {}) {
     super();
-    using _construction = torch.scope(); // frees the construction's temporaries (docs/memory.md)
     this.dim = o.dim ?? 512;
     this.numLayers = o.numLayers ?? 2;
     const heads = o.numHeads ?? 4;
