@@ -2,7 +2,7 @@
 // examples with thumbnails for both encoders, and what each number means. Self-contained (inline
 // CSS, SVG and data-URI images), like the evaluation reports.
 import { readFileSync } from 'node:fs';
-import { relative, dirname } from 'node:path';
+import { relative } from 'node:path';
 import { renderReport, table, type ReportExample, type ReportSection } from '../eval/report/html.js';
 import { barChart, escapeHtml, lineChart } from '../eval/report/svg.js';
 import { videoThumbnail } from '../eval/report/thumbnails.js';
@@ -24,6 +24,8 @@ const METRICS: { key: keyof DemoScores; label: string; meaning: string }[] = [
 ];
 
 export interface DemoReportInputs {
+  /** The demo's output folder: links in the report are relative to it. */
+  outDir: string;
   metricsPath: string;
   retrieval: Record<DemoModel, EvalResults<FeatureFoldResult>>;
 }
@@ -81,7 +83,7 @@ async function retrievalExamples(r: Record<DemoModel, EvalResults<FeatureFoldRes
 }
 
 export async function renderDemoReport(r: DemoResults, inputs: DemoReportInputs): Promise<string> {
-  const outDir = dirname(inputs.metricsPath).replace(/\/pretrain$/, '');
+  const outDir = inputs.outDir;
   const sections: ReportSection[] = [];
   sections.push({
     title: 'What happened',

@@ -205,7 +205,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
   };
   const resultsPath = join(out, 'results.json');
   await writeJsonAtomic(resultsPath, results);
-  const html = await renderDemoReport(results, { metricsPath: join(ptOut, 'metrics.jsonl'), retrieval: { pretrained: feature.pretrained.retrieval, random: feature.random.retrieval } });
+  const html = await renderDemoReport(results, { outDir: out, metricsPath: join(ptOut, 'metrics.jsonl'), retrieval: { pretrained: feature.pretrained.retrieval, random: feature.random.retrieval } });
   const reportPath = join(out, 'report.html');
   await writeFileAtomic(reportPath, html);
   return { results, resultsPath, reportPath };

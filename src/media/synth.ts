@@ -170,13 +170,13 @@ function makeBackground(rng: Rng, W: number, H: number, floorY: number): { image
 // ---------------------------------------------------------------------------------------------
 // Sound.
 
-const TIMBRES: Record<SynthShape, { ratios: number[]; amps: number[] }> = {
+type Timbre = { readonly ratios: readonly number[]; readonly amps: readonly number[] };
+
+const TIMBRES: Record<SynthShape, Timbre> = {
   circle: { ratios: [1], amps: [1] },
   square: { ratios: [1, 3, 5, 7], amps: [1, 0.45, 0.25, 0.12] },
   triangle: { ratios: [1, 2.76, 5.4], amps: [1, 0.6, 0.3] },
 };
-
-type Timbre = { readonly ratios: readonly number[]; readonly amps: readonly number[] };
 
 /**
  * Timbres per class, for `timbre: 'class'`: the kind of event decides how it sounds (as a dog
