@@ -818,6 +818,8 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
   const sampleRate = opts.sampleRate ?? 24000;
   const seed = opts.seed ?? 0;
   const cpg = opts.clipsPerGroup ?? Math.min(7, Math.max(1, Math.round(perClass / 10)));
+  if (!Number.isInteger(cpg) || cpg < 1) throw new RangeError(`clipsPerGroup must be a positive integer, got ${cpg}`);
+  if (opts.objectScale !== undefined && !(opts.objectScale > 0)) throw new RangeError(`objectScale must be a positive number, got ${opts.objectScale}`);
   const groups = Math.ceil(perClass / cpg);
   const frameCount = Math.round(seconds * fps);
 

@@ -43,15 +43,24 @@ test("timbre 'class': Grow sounds with partials 1, 2, 3 whatever the shape; by s
   assert.ok(shapes.size >= 2, `several shapes drawn: ${[...shapes].join(', ')}`);
 });
 
-test('gdt synth --timbre class is recorded in meta.json; a bad value is a clear error', async () => {
+test("gdt synth: the demo's data options (--timbre class, --clips-per-group, --object-scale) reach meta.json and the splits; bad values are clear errors", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gdt-synth-timbre-'));
-  let r = await cli('synth', dir, '--classes', '1', '--videos-per-class', '1', '--seconds', '1', '--size', '64x64', '--timbre', 'class');
+  let r = await cli('synth', dir, '--classes', '1', '--videos-per-class', '3', '--seconds', '1', '--size', '64x64', '--timbre', 'class', '--clips-per-group', '1', '--object-scale', '2.5');
   assert.equal(r.code, 0, r.err);
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { settings: { timbre: string } };
-  assert.equal(meta.settings.timbre, 'class');
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { settings: { timbre: string; clipsPerGroup: number; objectScale: number }; videos: { file: string; group: number; clip: number }[] };
+  assert.deepEqual([meta.settings.timbre, meta.settings.clipsPerGroup, meta.settings.objectScale], ['class', 1, 2.5]);
+  // One video per group: groups 1, 2, 3, each with clip 1 (the default would put all three in group 1).
+  assert.deepEqual(meta.videos.map((v) => [v.group, v.clip]), [[1, 1], [2, 1], [3, 1]]);
+  assert.deepEqual(meta.videos.map((v) => v.file), ['Bounce/v_Bounce_g01_c01.mp4', 'Bounce/v_Bounce_g02_c01.mp4', 'Bounce/v_Bounce_g03_c01.mp4']);
   r = await cli('synth', dir, '--timbre', 'loud');
   assert.equal(r.code, 1);
   assert.match(r.err, /--timbre must be shape or class, got 'loud'/);
+  r = await cli('synth', dir, '--clips-per-group', '0');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--clips-per-group must be an integer >= 1, got '0'/);
+  r = await cli('synth', dir, '--object-scale', '-2');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--object-scale must be a positive number, got '-2'/);
 });
 
 test('objectScale multiplies object sizes (and lowers the pitch accordingly); paths and non-contact events stay', () => {

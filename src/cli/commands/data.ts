@@ -16,8 +16,12 @@ export function register(program: Command): void {
     .option('--size <WxH>', 'frame size', '128x128')
     .option('--seed <k>', 'random seed (same seed, same files)', '0')
     .option('--timbre <by>', "what decides a sounding object's timbre: shape | class (gdt demo uses class); pitch follows size either way", 'shape')
-    .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string; timbre: string }) => {
+    .option('--clips-per-group <n>', 'videos per UCF-style group, which share a background (default: videos per class / 10, in 1..7; gdt demo uses 1)')
+    .option('--object-scale <x>', 'object sizes relative to the frame (gdt demo uses 2.5, for small crops)', '1')
+    .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string; timbre: string; clipsPerGroup?: string; objectScale: string }) => {
       if (o.timbre !== 'shape' && o.timbre !== 'class') throw new Error(`--timbre must be shape or class, got '${o.timbre}'`);
+      const objectScale = Number(o.objectScale);
+      if (!(objectScale > 0)) throw new Error(`--object-scale must be a positive number, got '${o.objectScale}'`);
       const m = /^(\d+)x(\d+)$/.exec(o.size);
       if (!m) throw new Error(`--size must look like 128x128, got '${o.size}'`);
       const total = intOption('--classes', o.classes, 1, 10) * intOption('--videos-per-class', o.videosPerClass, 1);
@@ -32,6 +36,8 @@ export function register(program: Command): void {
         height: Number(m[2]),
         seed: intOption('--seed', o.seed, 0),
         timbre: o.timbre,
+        clipsPerGroup: o.clipsPerGroup === undefined ? undefined : intOption('--clips-per-group', o.clipsPerGroup, 1),
+        objectScale,
         onProgress: (done) => bar.update(done),
       });
       bar.stop();
