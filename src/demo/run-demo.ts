@@ -155,7 +155,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
           overrides: [{ out: dir, weights: weightsOf(m), cache: join(out, 'eval', m, 'features'), data: { dataset: 'ucf101', root: dataRoot, manifest: join(out, 'eval', 'probe-manifest.json') } }, recipe.features],
         });
         log(`${m} encoder, ${command}`);
-        const r = await runFeatureEval(cfg, { progress: showProgress, threads: torch.getNumThreads() });
+        const r = await runFeatureEval(cfg, { progress: showProgress, threads: torch.getNumThreads(), log });
         feature[m][command] = r.results;
         runs[m][command] = r.reportPath;
       }
@@ -172,7 +172,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
         overrides: [{ out: dir, weights: weightsOf(m), data: { dataset: 'ucf101', root: dataRoot, manifest: join(out, 'eval', 'probe-manifest.json') } }, recipe.finetune],
       });
       log(`${m} encoder, finetune`);
-      const r = await runFinetune(cfg, { progress: showProgress, threads: torch.getNumThreads() });
+      const r = await runFinetune(cfg, { progress: showProgress, threads: torch.getNumThreads(), log });
       finetune[m] = r.results;
       runs[m].finetune = r.reportPath;
     }
