@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--size <WxH>', 'frame size', '128x128')
     .option('--seed <k>', 'random seed (same seed, same files)', '0')
     .option('--timbre <by>', "what decides a sounding object's timbre: shape | class (gdt demo uses class); pitch follows size either way", 'shape')
-    .option('--clips-per-group <n>', 'videos per UCF-style group, which share a background (default: videos per class / 10, in 1..7; gdt demo uses 1)')
+    .option('--clips-per-group <n>', 'videos per UCF-style group, which share a background (default: videos per class / 10, rounded, in 1..7)')
     .option('--object-scale <x>', 'object sizes relative to the frame (gdt demo uses 2.5, for small crops)', '1')
     .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string; timbre: string; clipsPerGroup?: string; objectScale: string }) => {
       if (o.timbre !== 'shape' && o.timbre !== 'class') throw new Error(`--timbre must be shape or class, got '${o.timbre}'`);
