@@ -4,6 +4,7 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { decodeClip } from '../media/decode.js';
 import { AvClipCache } from '../media/av-clip-cache.js';
+import { DecodedStore } from '../media/decoded-store.js';
 import { seededStreams } from '../transforms/streams.js';
 import { gdtAugment } from '../transforms/clip-augment.js';
 import { getSpec, reverseSpectrogram } from '../transforms/spectrogram.js';
@@ -32,6 +33,8 @@ export interface AudioVisualOptions extends VideoListOptions {
   compat?: Compat;
   /** Per loader worker: MB of whole decoded videos (frames and audio) to cut clips from; 0 (default): ffmpeg per clip. */
   cacheMB?: number;
+  /** Folder of whole decoded videos and tracks on disk (decoded-store.ts), shared by workers and runs; implies a 256 MB memory cache when cacheMB is 0. */
+  decodeCache?: string;
 }
 
 export interface GdtSampleOptions extends AudioVisualOptions {
@@ -95,7 +98,9 @@ export async function createGdtPretrainDataset(o: GdtSampleOptions): Promise<Dat
   const { videos } = await loadAudioVisualList(o);
   const sr = o.sampleRate ?? 24000;
   const numSec = o.audioSeconds ?? ((o.numFrames ?? 30) * (o.samplingRate ?? 1)) / (o.targetFps ?? 30);
-  const cache = o.cacheMB ? new AvClipCache(o.cacheMB * 2 ** 20) : undefined;
+  const store = o.decodeCache ? new DecodedStore(o.decodeCache) : undefined;
+  const cacheMB = o.cacheMB || (store ? 256 : 0);
+  const cache = cacheMB ? new AvClipCache(cacheMB * 2 ** 20, store) : undefined;
   return {
     length: videos.length,
     describe: (i) => videos[i]?.path ?? `#${i}`,

@@ -36,6 +36,8 @@ const VideoDataSchema = z
     minDuration: z.number().min(0).default(0),
     /** Per loader worker: MB of whole decoded videos kept to cut clips from (0: one ffmpeg run per clip). */
     frameCacheMB: z.number().min(0).default(256),
+    /** Folder keeping whole decoded videos on disk, shared by every loader worker, model and later run (small collections). */
+    decodeCache: z.string().min(1).optional(),
     compat: z.enum(['correct', 'reference']).default('correct'),
   })
   .strict();

@@ -85,7 +85,7 @@ function makeExtractor(cfg: FeatureEvalConfig, weights: EvalWeights, resolved: R
   const cacheDir = cfg.cache ?? join(cfg.out, 'features');
   const log = o.log ?? ((s: string) => console.log(s));
   const keyOf = (set: EvalVideoSet, views: ViewsDatasetOptions): unknown => {
-    const { videos: _v, frameCacheBytes: _f, ...viewSpec } = views;
+    const { videos: _v, frameCacheBytes: _f, decodeCache: _d, ...viewSpec } = views;
     return {
       v: 1,
       weights: weights.sha256 ?? weights.source,

@@ -123,6 +123,7 @@ export function viewsOptions(
     augment: views.augment,
     compat: d.compat,
     frameCacheBytes: d.frameCacheMB * 2 ** 20,
+    decodeCache: d.decodeCache,
   };
 }
 

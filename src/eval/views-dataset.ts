@@ -12,6 +12,7 @@ import type { Compat } from '../transforms/compat.js';
 import type { Dataset, Sample, SampleContext } from '../data/sample.js';
 import { toSampleArray } from '../data/gdt-dataset.js';
 import { FrameCache, decodedBytes } from '../media/frame-cache.js';
+import { DecodedStore } from '../media/decoded-store.js';
 
 export interface EvalVideo {
   path: string;
@@ -52,6 +53,8 @@ export interface ViewsDatasetOptions {
    * training clips only when every video fits, since shuffled access would rarely hit.
    */
   frameCacheBytes?: number;
+  /** Folder of whole decoded videos on disk (decoded-store.ts), shared by workers, models and runs; used whatever the budget. */
+  decodeCache?: string;
 }
 
 /** Samples: `views` (S, 3, T, H, W) float32, `label`, `video` (index in `videos`), `clip`. */
@@ -60,7 +63,9 @@ export function createViewsDataset(o: ViewsDatasetOptions): Dataset {
   if (!o.spatial.length) throw new RangeError('at least one spatial view per clip');
   const budget = o.frameCacheBytes ?? 0;
   const total = o.videos.reduce((n, v) => n + decodedBytes(v.info), 0);
-  const cache = budget > 0 && (o.temporal === 'uniform' || total <= budget) ? new FrameCache(budget) : undefined;
+  const store = o.decodeCache ? new DecodedStore(o.decodeCache) : undefined;
+  // With a store every clip is cut from a whole decoded video (read back from disk when not in memory).
+  const cache = store ? new FrameCache(budget, store) : budget > 0 && (o.temporal === 'uniform' || total <= budget) ? new FrameCache(budget) : undefined;
   return {
     length: o.videos.length * perVideo,
     describe: (i) => o.videos[Math.floor(i / perVideo)]?.path ?? `#${i}`,

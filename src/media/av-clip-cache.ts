@@ -11,6 +11,7 @@
 import { decodeAudioTrack, planClip, type AudioSegment, type VideoFrames } from './decode.js';
 import { FrameCache, type ClipRequest } from './frame-cache.js';
 import type { ProbeResult } from './probe.js';
+import type { DecodedStore } from './decoded-store.js';
 
 export interface AvClipRequest extends ClipRequest {
   audioSeconds: number;
@@ -23,8 +24,12 @@ export class AvClipCache {
   private trackBytes = 0;
 
   /** `maxBytes` for decoded frames; audio tracks (a few hundred kB each) are kept besides while that budget holds. */
-  constructor(readonly maxBytes: number) {
-    this.frames = new FrameCache(maxBytes);
+  /** `store`: whole decoded videos and tracks on disk, shared by every worker and stage (decoded-store.ts). */
+  constructor(
+    readonly maxBytes: number,
+    readonly store?: DecodedStore,
+  ) {
+    this.frames = new FrameCache(maxBytes, store);
   }
 
   get hits(): number {
@@ -50,9 +55,14 @@ export class AvClipCache {
     const key = `${path}@${sampleRate}`;
     let p = this.tracks.get(key);
     if (!p) {
-      p = decodeAudioTrack(path, sampleRate).then((seg) => {
-        this.trackBytes += seg ? seg.samples.byteLength : 0;
-        return seg?.samples ?? null;
+      const stored = this.store?.readAudio(path, sampleRate);
+      p = (stored !== undefined ? Promise.resolve(stored) : decodeAudioTrack(path, sampleRate).then((seg) => {
+        const samples = seg?.samples ?? null;
+        this.store?.writeAudio(path, sampleRate, samples);
+        return samples;
+      })).then((samples) => {
+        this.trackBytes += samples ? samples.byteLength : 0;
+        return samples;
       });
       // Over budget: keep it for this clip, but do not hold it.
       if (this.trackBytes < this.maxBytes) this.tracks.set(key, p);

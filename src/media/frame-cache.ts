@@ -4,6 +4,7 @@
 // rate streams; variable-frame-rate ones (and videos over the budget) go through decodeClip.
 import { decodeClip, planClip, type ClipPosition, type VideoFrames } from './decode.js';
 import type { ProbeResult } from './probe.js';
+import type { DecodedStore } from './decoded-store.js';
 
 export interface ClipRequest {
   numFrames: number;
@@ -28,11 +29,16 @@ export class FrameCache {
   private bytes = 0;
   hits = 0;
   misses = 0;
-  constructor(readonly maxBytes: number) {}
+  /** `store`: whole decoded videos on disk, shared by every worker and stage (decoded-store.ts). */
+  constructor(
+    readonly maxBytes: number,
+    readonly store?: DecodedStore,
+  ) {}
 
   /** Frames of one clip, as decodeClip(path, { ...request, audio: false, info }) would return them. */
   async clip(path: string, info: ProbeResult, req: ClipRequest): Promise<VideoFrames> {
-    if (info.vfr || decodedBytes(info) > this.maxBytes) return (await decodeClip(path, { ...req, audio: false, info })).video;
+    // Over the memory budget a video is still cut from its whole decode when a store keeps it on disk.
+    if (info.vfr || (decodedBytes(info) > this.maxBytes && !this.store)) return (await decodeClip(path, { ...req, audio: false, info })).video;
     const all = await this.whole(path, info);
     const plan = planClip(
       { fps: info.fps, frames: info.frames, streamDuration: info.streamDurationKnown ? info.duration : null, durationTs: info.durationTs, timeBase: info.timeBase },
@@ -62,11 +68,16 @@ export class FrameCache {
     if (inflight) return inflight;
     this.misses++;
     const p = (async (): Promise<Entry> => {
-      const n = Math.max(1, Math.round(info.frames));
-      // One clip covering every frame: clip size n at the stream's own rate, starting at 0.
-      const c = await decodeClip(path, { numFrames: n, targetFps: info.fps, samplingRate: 1, position: { kind: 'uniform', index: 0, count: 1 }, audio: false, info });
-      const frames: VideoFrames = { ...c.video, frames: c.decodedFrames, data: c.video.data.subarray(0, c.decodedFrames * c.video.width * c.video.height * 3) };
+      let frames = this.store?.readFrames(path);
+      if (!frames) {
+        const n = Math.max(1, Math.round(info.frames));
+        // One clip covering every frame: clip size n at the stream's own rate, starting at 0.
+        const c = await decodeClip(path, { numFrames: n, targetFps: info.fps, samplingRate: 1, position: { kind: 'uniform', index: 0, count: 1 }, audio: false, info });
+        frames = { ...c.video, frames: c.decodedFrames, data: c.video.data.subarray(0, c.decodedFrames * c.video.width * c.video.height * 3) };
+        this.store?.writeFrames(path, frames);
+      }
       const e = { frames, bytes: frames.data.byteLength };
+      if (e.bytes > this.maxBytes) return e; // from the store, too big to keep in memory
       while (this.bytes + e.bytes > this.maxBytes && this.entries.size) {
         const [k, old] = this.entries.entries().next().value as [string, Entry];
         this.entries.delete(k);

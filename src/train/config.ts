@@ -25,6 +25,8 @@ const DataSchema = z
     manifest: z.string().optional(),
     /** Per loader worker: MB of whole decoded videos (frames and audio) to cut clips from, for small collections; 0: one ffmpeg run per clip. */
     cacheMB: z.number().min(0).default(0),
+    /** Folder keeping whole decoded videos and audio tracks on disk, shared by every loader worker and later runs (with cacheMB; 256 MB if cacheMB is 0). */
+    decodeCache: z.string().min(1).optional(),
     /** 'correct' (default) or 'reference': reproduce the reference's data bugs (SPEC 13). */
     compat: z.enum(['correct', 'reference']).default('correct'),
     /** 'audio-visual' (GDT on videos with sound) or 'video-text' (HowTo100M-style captions, SPEC 5.9). */

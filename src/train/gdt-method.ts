@@ -35,6 +35,7 @@ export function gdtDatasetOptions(cfg: PretrainConfig): GdtSampleOptions {
     manifestPath: d.manifest,
     compat: d.compat,
     cacheMB: d.cacheMB,
+    decodeCache: d.decodeCache,
   };
 }
 
