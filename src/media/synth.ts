@@ -5,11 +5,13 @@
  *  - sounds are synchronised with visual events (impacts at contacts, bursts, ticks, beeps);
  *  - pitch and timbre are tied to what is seen: pitch = 6000 Hz / radius (radius in pixels of a
  *    128-pixel frame; bigger is lower), timbre by shape (circle: sine; square: odd harmonics;
- *    triangle: inharmonic, bell-like);
+ *    triangle: inharmonic, bell-like); options tie them to the class instead (`timbre: 'class'`,
+ *    `pitch: 'class'`: the sound then says what happens, not how big or what shape);
  *  - several classes have an arrow of time (gravity and decaying bounces, friction, damping,
  *    bursting; Grow and Shrink are exact time reverses of each other);
  *  - colours, background, sizes, positions and timings are random per video (backgrounds are
- *    shared within a UCF-style group), so the class is the motion / sound pattern, not a colour.
+ *    shared within a UCF-style group, or with `scenes: 'shared'` by group g of every class), so the
+ *    class is the motion / sound pattern, not a colour.
  *
  * Everything is deterministic in the seed: each video's random stream comes from
  * hashSeed(seed, class, group, clip), independent of the other videos and of the generation order.
@@ -45,6 +47,8 @@ export interface SynthVideoParams {
   timbre?: 'shape' | 'class';
   /** Object sizes relative to the frame (default 1: sized for 128-pixel frames); motion paths are unchanged. */
   objectScale?: number;
+  /** What decides an object's pitch: its size (default, 6000 Hz / radius) or the video's class (CLASS_PITCHES). */
+  pitch?: 'size' | 'class';
 }
 
 export interface SynthVideo {
@@ -195,6 +199,24 @@ const CLASS_TIMBRES: Record<SynthClass, Timbre> = {
   Blink: { ratios: [1, 2, 4, 8], amps: [1, 0.7, 0.5, 0.35] },
 };
 
+/**
+ * Pitches per class, for `pitch: 'class'` (the main object's pitch at the start, in Hz): what
+ * happens decides how high it sounds, not how big the object is. Spread over an octave and a half,
+ * a few semitones apart, inside pitchForRadius's range for the usual sizes.
+ */
+export const CLASS_PITCHES: Record<SynthClass, number> = {
+  Bounce: 220,
+  Grow: 330,
+  Shrink: 262,
+  Collide: 196,
+  SlideStop: 294,
+  Swing: 392,
+  Rain: 440,
+  Burst: 247,
+  Orbit: 349,
+  Blink: 523,
+};
+
 /** Pitch of an object of radius r (pixels) in a frame whose short side is `side`. */
 export function pitchForRadius(r: number, side: number): number {
   return 6000 / Math.max(1, (r * 128) / side);
@@ -286,6 +308,13 @@ interface Ctx {
   bg: RGB;
   /** The timbre of a sounding object of this shape (by shape, or by the video's class). */
   timbre: (shape: SynthShape) => Timbre;
+  /**
+   * Pitch of a sounding object of radius r (pixels). By size: pitchForRadius. By class: the
+   * class's pitch for the main object's starting radius, scaled by size relative to it, so glides
+   * and several objects keep their relative pitches. Only called while the sound is rendered
+   * (after the scene is built and its main radius known).
+   */
+  pitch: (r: number) => number;
 }
 
 function objectColor(rng: Rng, bg: RGB): RGB {
@@ -301,7 +330,7 @@ function bounceScene(c: Ctx): Scene {
   const shape = rng.pick(['circle', 'square', 'triangle'] as const);
   const r = rng.uniform(7, 15) * s;
   const color = objectColor(rng, c.bg);
-  const f0 = pitchForRadius(r, c.side);
+  const f0 = (): number => c.pitch(r); // read when the sound is rendered (see Ctx.pitch)
   const tRelease = rng.uniform(0, 0.1) * T;
   const tf = rng.uniform(0.12, 0.2) * T;
   const e = rng.uniform(0.55, 0.75);
@@ -349,7 +378,7 @@ function bounceScene(c: Ctx): Scene {
       // impact follows quickly, so that every contact has an audible onset.
       impacts.forEach((imp, k) => {
         const gap = (impacts[k + 1]?.t ?? Infinity) - imp.t;
-        if (imp.t < T) addImpact(buf, c.sr, imp.t, f0, c.timbre(shape), Math.sqrt(imp.v / v1), Math.min(0.09, 0.3 * gap));
+        if (imp.t < T) addImpact(buf, c.sr, imp.t, f0(), c.timbre(shape), Math.sqrt(imp.v / v1), Math.min(0.09, 0.3 * gap));
       });
     },
     shape,
@@ -377,7 +406,7 @@ function growScene(c: Ctx, reverse: boolean): Scene {
   return {
     sprites: [{ shape, color, at: (t) => ({ x, y, r: radius(t), a: 1 }) }],
     events: [],
-    sound: (buf) => addTone(buf, c.sr, c.timbre(shape), (t) => pitchForRadius(radius(t), c.side), (t) => amp * fade(t, T)),
+    sound: (buf) => addTone(buf, c.sr, c.timbre(shape), (t) => c.pitch(radius(t)), (t) => amp * fade(t, T)),
     shape,
     radius: radius(0),
     color,
@@ -410,8 +439,8 @@ function collideScene(c: Ctx): Scene {
     ],
     events: [{ t: tc, kind: 'impact' }],
     sound: (buf) => {
-      addImpact(buf, c.sr, tc, pitchForRadius(rA, c.side), c.timbre(shapeA), 0.5 + 0.5 * strength);
-      addImpact(buf, c.sr, tc, pitchForRadius(rB, c.side), c.timbre(shapeB), 0.5 + 0.5 * strength);
+      addImpact(buf, c.sr, tc, c.pitch(rA), c.timbre(shapeA), 0.5 + 0.5 * strength);
+      addImpact(buf, c.sr, tc, c.pitch(rB), c.timbre(shapeB), 0.5 + 0.5 * strength);
     },
     shape: shapeA,
     radius: rA,
@@ -437,7 +466,8 @@ function slideScene(c: Ctx): Scene {
   };
   const speed = (t: number): number => (t < t0 || t > t0 + ts ? 0 : v0 - a * (t - t0));
   const y = floorY - r;
-  const cutoff = Math.min(8000, 2 * pitchForRadius(r, c.side));
+  // Evaluated when the sound is rendered: with `pitch: 'class'` the scale is known only then.
+  const cutoff = (): number => Math.min(8000, 2 * c.pitch(r));
   const amp = rng.uniform(0.5, 0.9);
   return {
     sprites: [{ shape, color, at: (t) => ({ x: pos(t), y, r, a: t < t0 ? 0 : 1 }) }],
@@ -446,8 +476,8 @@ function slideScene(c: Ctx): Scene {
       { t: t0 + ts, kind: 'offset' },
     ],
     sound: (buf) => {
-      addNoise(buf, c.sr, rng, cutoff, (t) => (amp * speed(t)) / v0);
-      addTone(buf, c.sr, c.timbre(shape), () => pitchForRadius(r, c.side), (t) => (0.15 * amp * speed(t)) / v0);
+      addNoise(buf, c.sr, rng, cutoff(), (t) => (amp * speed(t)) / v0);
+      addTone(buf, c.sr, c.timbre(shape), () => c.pitch(r), (t) => (0.15 * amp * speed(t)) / v0);
     },
     shape,
     radius: r,
@@ -469,13 +499,13 @@ function swingScene(c: Ctx): Scene {
   const theta = (t: number): number => th0 * Math.exp(-gamma * t) * Math.cos(w * t);
   const omega = (t: number): number => -th0 * Math.exp(-gamma * t) * (gamma * Math.cos(w * t) + w * Math.sin(w * t));
   const maxSpeed = Math.abs(th0) * Math.hypot(w, gamma);
-  const f0 = pitchForRadius(r, c.side);
+  const f0 = (): number => c.pitch(r); // read when the sound is rendered (see Ctx.pitch)
   return {
     sprites: [{ shape, color, at: (t) => ({ x: px + L * Math.sin(theta(t)), y: py + L * Math.cos(theta(t)), r, a: 1 }) }],
     events: [],
     sound: (buf) => {
-      addNoise(buf, c.sr, rng, Math.min(8000, 3 * f0), (t) => (0.8 * Math.abs(omega(t))) / maxSpeed);
-      addTone(buf, c.sr, c.timbre(shape), () => f0, (t) => (0.25 * Math.abs(omega(t))) / maxSpeed);
+      addNoise(buf, c.sr, rng, Math.min(8000, 3 * f0()), (t) => (0.8 * Math.abs(omega(t))) / maxSpeed);
+      addTone(buf, c.sr, c.timbre(shape), f0, (t) => (0.25 * Math.abs(omega(t))) / maxSpeed);
     },
     shape,
     radius: r,
@@ -514,7 +544,7 @@ function rainScene(c: Ctx): Scene {
     sprites,
     events: drops.filter((d) => d.land < T).map((d) => ({ t: d.land, kind: 'impact' as const })).sort((a, b) => a.t - b.t),
     sound: (buf) => {
-      for (const d of drops) if (d.land < T) addImpact(buf, c.sr, d.land, pitchForRadius(d.r, c.side), c.timbre(shape), 0.4 + (0.6 * d.v) / vMax, 0.06);
+      for (const d of drops) if (d.land < T) addImpact(buf, c.sr, d.land, c.pitch(d.r), c.timbre(shape), 0.4 + (0.6 * d.v) / vMax, 0.06);
     },
     shape,
     radius: drops[0]?.r ?? 0,
@@ -560,9 +590,9 @@ function burstScene(c: Ctx): Scene {
     sprites,
     events: [{ t: tb, kind: 'burst' }],
     sound: (buf) => {
-      addTone(buf, c.sr, c.timbre(shape), (t) => pitchForRadius(radius(t), c.side), (t) => (t < tb ? hum * (0.3 + 0.7 * (t / tb)) * Math.min(1, t / 0.03) : 0));
+      addTone(buf, c.sr, c.timbre(shape), (t) => c.pitch(radius(t)), (t) => (t < tb ? hum * (0.3 + 0.7 * (t / tb)) * Math.min(1, t / 0.03) : 0));
       addNoise(buf, c.sr, rng, 6000, (t) => (t < tb ? 0 : 1.2 * Math.exp(-(t - tb) / 0.08)));
-      addImpact(buf, c.sr, tb, pitchForRadius(fr, c.side), c.timbre(shape), 0.5, 0.05);
+      addImpact(buf, c.sr, tb, c.pitch(fr), c.timbre(shape), 0.5, 0.05);
     },
     shape,
     radius: r0,
@@ -589,12 +619,12 @@ function orbitScene(c: Ctx): Scene {
     if (t >= 0 && t < T) ticks.push(t);
   }
   ticks.sort((a, b) => a - b);
-  const f0 = pitchForRadius(r, c.side);
+  const f0 = (): number => c.pitch(r); // read when the sound is rendered (see Ctx.pitch)
   return {
     sprites: [{ shape, color, at: (t) => ({ x: cx + R * Math.cos(angle(t)), y: cy + R * Math.sin(angle(t)), r, a: 1 }) }],
     events: ticks.map((t) => ({ t, kind: 'tick' as const })),
     sound: (buf) => {
-      for (const t of ticks) addImpact(buf, c.sr, t, f0, c.timbre(shape), 0.6, 0.05);
+      for (const t of ticks) addImpact(buf, c.sr, t, f0(), c.timbre(shape), 0.6, 0.05);
     },
     shape,
     radius: r,
@@ -620,7 +650,7 @@ function blinkScene(c: Ctx): Scene {
     if (tOn >= 0 && tOn < T) events.push({ t: tOn, kind: 'onset' });
     if (tOff >= 0 && tOff < T) events.push({ t: tOff, kind: 'offset' });
   }
-  const f0 = pitchForRadius(r, c.side);
+  const f0 = (): number => c.pitch(r); // read when the sound is rendered (see Ctx.pitch)
   const amp = rng.uniform(0.3, 0.6);
   // Short attack/release so that the beep edges are clicks-free but still sharp.
   const env = (t: number): number => {
@@ -631,7 +661,7 @@ function blinkScene(c: Ctx): Scene {
   return {
     sprites: [{ shape, color, at: (t) => ({ x, y, r, a: on(t) ? 1 : 0 }) }],
     events,
-    sound: (buf) => addTone(buf, c.sr, c.timbre(shape), () => f0, (t) => amp * env(t)),
+    sound: (buf) => addTone(buf, c.sr, c.timbre(shape), f0, (t) => amp * env(t)),
     shape,
     radius: r,
     color,
@@ -672,8 +702,13 @@ export function synthesizeVideo(p: SynthVideoParams): SynthVideo {
   const bg = makeBackground(groupRng, W, H, floorY);
   const rng = new Rng(p.seed);
   const classTimbre = CLASS_TIMBRES[p.className];
-  const ctx: Ctx = { rng, T, W, H, sr, side, s: (side / 128) * (p.objectScale ?? 1), floorY, bg: bg.color, timbre: p.timbre === 'class' ? () => classTimbre : (shape) => TIMBRES[shape] };
+  // With pitch by class, sizes count relative to the main object's starting radius (set below).
+  let mainRadius = Number.NaN;
+  const classPitch = CLASS_PITCHES[p.className];
+  const pitch = p.pitch === 'class' ? (r: number): number => (classPitch * mainRadius) / Math.max(1e-6, r) : (r: number): number => pitchForRadius(r, side);
+  const ctx: Ctx = { rng, T, W, H, sr, side, s: (side / 128) * (p.objectScale ?? 1), floorY, bg: bg.color, timbre: p.timbre === 'class' ? () => classTimbre : (shape) => TIMBRES[shape], pitch };
   const scene = makeScene(p.className, ctx);
+  mainRadius = scene.radius > 0 ? scene.radius : 1;
 
   // Distractors: static shapes present in every class, so object count is a weak cue.
   const distractors = Array.from({ length: rng.int(0, 2) }, () => {
@@ -713,13 +748,22 @@ export function synthesizeVideo(p: SynthVideoParams): SynthVideo {
     events: scene.events,
     shape: scene.shape,
     radius: scene.radius,
-    pitchHz: pitchForRadius(scene.radius, side),
+    pitchHz: pitch(scene.radius),
     color: scene.color,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Dataset.
+
+/**
+ * Seed of a group's background (and floor line). Per class (default): every group of every class
+ * has its own, as UCF101's groups. Shared: group g looks the same in every class, so a background
+ * says nothing of the class (test groups are still never seen in training).
+ */
+export function sceneSeed(seed: number, cls: SynthClass, group: number, scenes: 'per-class' | 'shared'): number {
+  return scenes === 'shared' ? hashSeed(seed, 'scene', group) : hashSeed(seed, 'group', cls, group);
+}
 
 export interface SyntheticDatasetOptions {
   /** Number of classes (1..10), taken in {@link SYNTH_CLASSES} order. Default 10. */
@@ -741,6 +785,10 @@ export interface SyntheticDatasetOptions {
   timbre?: 'shape' | 'class';
   /** Object sizes relative to the frame (default 1); e.g. 2.5 keeps objects visible in small crops. */
   objectScale?: number;
+  /** What decides a sounding object's pitch: its size (default) or the class (then size only scales it relative to the main object). */
+  pitch?: 'size' | 'class';
+  /** Backgrounds: one per group of each class (default, as UCF101's groups) or 'shared': group g looks the same in every class. */
+  scenes?: 'per-class' | 'shared';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -820,6 +868,8 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
   const cpg = opts.clipsPerGroup ?? Math.min(7, Math.max(1, Math.round(perClass / 10)));
   if (!Number.isInteger(cpg) || cpg < 1) throw new RangeError(`clipsPerGroup must be a positive integer, got ${cpg}`);
   if (opts.objectScale !== undefined && !(opts.objectScale > 0)) throw new RangeError(`objectScale must be a positive number, got ${opts.objectScale}`);
+  if (opts.pitch !== undefined && opts.pitch !== 'size' && opts.pitch !== 'class') throw new RangeError(`pitch must be 'size' or 'class', got ${JSON.stringify(opts.pitch)}`);
+  if (opts.scenes !== undefined && opts.scenes !== 'per-class' && opts.scenes !== 'shared') throw new RangeError(`scenes must be 'per-class' or 'shared', got ${JSON.stringify(opts.scenes)}`);
   const groups = Math.ceil(perClass / cpg);
   const frameCount = Math.round(seconds * fps);
 
@@ -845,9 +895,10 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
     const video = synthesizeVideo({
       className: job.cls, seconds, width, height, fps, sampleRate,
       seed: vSeed,
-      groupSeed: hashSeed(seed, 'group', job.cls, job.group),
+      groupSeed: sceneSeed(seed, job.cls, job.group, opts.scenes ?? 'per-class'),
       timbre: opts.timbre,
       objectScale: opts.objectScale,
+      pitch: opts.pitch,
     });
     await encodeVideo(join(videosDir, file), {
       width, height, fps, frameCount,
@@ -883,7 +934,7 @@ export async function generateSyntheticDataset(outDir: string, opts: SyntheticDa
     await writeFile(join(splitsDir, `trainlist0${fold}.txt`), crlf(train.map((m) => `${m.file} ${m.label + 1}`)));
     await writeFile(join(splitsDir, `testlist0${fold}.txt`), crlf(test.map((m) => m.file)));
   }
-  const settings = { classes: nClasses, videosPerClass: perClass, seconds, width, height, fps, sampleRate, seed, clipsPerGroup: cpg, timbre: opts.timbre ?? 'shape', objectScale: opts.objectScale ?? 1 };
+  const settings = { classes: nClasses, videosPerClass: perClass, seconds, width, height, fps, sampleRate, seed, clipsPerGroup: cpg, timbre: opts.timbre ?? 'shape', objectScale: opts.objectScale ?? 1, pitch: opts.pitch ?? 'size', scenes: opts.scenes ?? 'per-class' };
   await writeFile(join(root, 'meta.json'), `${JSON.stringify({ generator: 'gdt synthetic v1', settings, classes, videos: metas }, null, 1)}\n`);
   // Leftover temporary files would only exist after a crash; none are expected here.
   const stray = (await readdir(videosDir, { recursive: true })).filter((f) => String(f).includes('.tmp-'));

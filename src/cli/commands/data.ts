@@ -15,11 +15,15 @@ export function register(program: Command): void {
     .option('--seconds <s>', 'length of each video in seconds', '4')
     .option('--size <WxH>', 'frame size', '128x128')
     .option('--seed <k>', 'random seed (same seed, same files)', '0')
-    .option('--timbre <by>', "what decides a sounding object's timbre: shape | class (gdt demo uses class); pitch follows size either way", 'shape')
+    .option('--timbre <by>', "what decides a sounding object's timbre: shape | class (gdt demo uses class)", 'shape')
+    .option('--scenes <s>', 'backgrounds: per-class (each group of each class its own, as UCF101) | shared (group g looks the same in every class; gdt demo uses shared)', 'per-class')
+    .option('--pitch <by>', "what decides a sounding object's pitch: size (6000 Hz / radius) | class (each class its own pitch; gdt demo uses class)", 'size')
     .option('--clips-per-group <n>', 'videos per UCF-style group, which share a background (default: videos per class / 10, rounded, in 1..7)')
     .option('--object-scale <x>', 'object sizes relative to the frame (gdt demo uses 2.5, for small crops)', '1')
-    .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string; timbre: string; clipsPerGroup?: string; objectScale: string }) => {
+    .action(async (out: string, o: { classes: string; videosPerClass: string; seconds: string; size: string; seed: string; timbre: string; pitch: string; scenes: string; clipsPerGroup?: string; objectScale: string }) => {
       if (o.timbre !== 'shape' && o.timbre !== 'class') throw new Error(`--timbre must be shape or class, got '${o.timbre}'`);
+      if (o.scenes !== 'per-class' && o.scenes !== 'shared') throw new Error(`--scenes must be per-class or shared, got '${o.scenes}'`);
+      if (o.pitch !== 'size' && o.pitch !== 'class') throw new Error(`--pitch must be size or class, got '${o.pitch}'`);
       const objectScale = Number(o.objectScale);
       if (!(objectScale > 0)) throw new Error(`--object-scale must be a positive number, got '${o.objectScale}'`);
       const m = /^(\d+)x(\d+)$/.exec(o.size);
@@ -36,6 +40,8 @@ export function register(program: Command): void {
         height: Number(m[2]),
         seed: intOption('--seed', o.seed, 0),
         timbre: o.timbre,
+        pitch: o.pitch,
+        scenes: o.scenes,
         clipsPerGroup: o.clipsPerGroup === undefined ? undefined : intOption('--clips-per-group', o.clipsPerGroup, 1),
         objectScale,
         onProgress: (done) => bar.update(done),
