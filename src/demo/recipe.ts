@@ -7,7 +7,12 @@ import type { SyntheticDatasetOptions } from '../media/synth.js';
 export interface DemoRecipe {
   name: 'full' | 'fast';
   data: SyntheticDatasetOptions;
-  /** GDT hypothesis (6: variant to time reversal and to time shift, the paper's best). */
+  /**
+   * GDT hypothesis (8: variant to time reversal, invariant to time shift). With the demo's sounds
+   * (one pitch and timbre per class) another moment of the same video sounds alike, so treating it
+   * as a positive (8) measured better than as a negative (6; seed 0, 24 videos per class: linear
+   * probe 33.8 against 27.5 %).
+   */
   hypothesis: number;
   /** Overrides of `gdt pretrain gdt --preset tiny`. */
   pretrain: ConfigInput;
@@ -21,18 +26,22 @@ export interface DemoRecipe {
 const clip = { numFrames: 8, targetFps: 8, cropSize: 32 };
 
 export function demoRecipe(fast: boolean, seed: number): DemoRecipe {
-  const data: SyntheticDatasetOptions = fast
-    ? { classes: 4, videosPerClass: 8, seconds: 2, width: 64, height: 64, seed, timbre: 'class', objectScale: 2.5 }
-    : { classes: 10, videosPerClass: 24, seconds: 2, width: 64, height: 64, seed, timbre: 'class', objectScale: 2.5 };
+  // The sound says what happens (timbre and pitch by class), not how big the object is, and a
+  // background says nothing of the class (group g looks the same in every class): what the video
+  // encoder can learn from the sound is then the motion, not a lookup of the training scenes.
+  const design = { seconds: 2, width: 64, height: 64, seed, timbre: 'class', pitch: 'class', scenes: 'shared', objectScale: 2.5 } as const;
+  const data: SyntheticDatasetOptions = fast ? { classes: 4, videosPerClass: 8, ...design } : { classes: 10, videosPerClass: 30, ...design };
   return {
     name: fast ? 'fast' : 'full',
     data,
-    hypothesis: 6,
+    hypothesis: 8,
     pretrain: {
-      // The whole dataset fits in memory: each video is decoded once per worker, not once per clip.
+      // The whole dataset fits in memory: clips are cut from whole decodes, not decoded one by one.
       data: { ...{ numFrames: clip.numFrames, targetFps: clip.targetFps, cropSize: clip.cropSize }, scales: [clip.cropSize, clip.cropSize + 8], cacheMB: 512 },
       optim: { lr: 0.1 },
-      train: { epochs: 1000, maxSteps: fast ? 4 : 400, batchSize: fast ? 8 : 16, seed, checkpointEverySteps: fast ? 0 : 50, logEverySteps: 5 },
+      // Numbered copies only at the end (the default, one every 5 of the 13-step epochs, left
+      // 9 x 22 MB behind); the rolling step checkpoints still let an interrupted demo resume.
+      train: { epochs: 1000, maxSteps: fast ? 4 : 600, batchSize: fast ? 8 : 16, seed, checkpointEverySteps: fast ? 0 : 50, numberedEveryEpochs: 1000, logEverySteps: 5 },
     },
     features: {
       data: clip,
@@ -40,9 +49,11 @@ export function demoRecipe(fast: boolean, seed: number): DemoRecipe {
     },
     finetune: {
       data: clip,
-      train: { epochs: fast ? 1 : 3, clipsPerVideo: fast ? 1 : 2, evalFromEpoch: 1, seed },
-      // A short finetune has to move: LRs well above the tiny preset's (which suit long schedules).
-      optim: { classifierLr: 0.02, backboneLr: 0.02, warmupEpochs: 0, milestones: [100] },
+      train: { epochs: fast ? 1 : 5, clipsPerVideo: fast ? 1 : 2, evalFromEpoch: 1, seed },
+      // A short finetune has to move: LRs well above the tiny preset's (which suit long schedules),
+      // the backbone's lower than the new classifier's, and a last epoch at 1/20 of them (seed 2,
+      // 700 pretraining steps: 64.4 % against 48.9 % for 3 epochs at 0.02 without the decay).
+      optim: { classifierLr: 0.04, backboneLr: 0.01, warmupEpochs: 0, milestones: [4] },
       test: { clips: fast ? 2 : 4, crops: 1 },
     },
   };

@@ -8,6 +8,7 @@ import { barChart, escapeHtml, lineChart } from '../eval/report/svg.js';
 import { videoThumbnail } from '../eval/report/thumbnails.js';
 import type { EvalResults } from '../eval/results.js';
 import type { FeatureFoldResult } from '../eval/run-features.js';
+import { getHypothesis } from '../ssl/hypotheses.js';
 import type { DemoModel, DemoResults, DemoScores } from './run-demo.js';
 
 const METRICS: { key: keyof DemoScores; label: string; meaning: string }[] = [
@@ -82,14 +83,26 @@ async function retrievalExamples(r: Record<DemoModel, EvalResults<FeatureFoldRes
   return `<p>Each test video (left strip: three frames) and its three nearest training videos under the pretrained and the random encoder, with the class and cosine similarity; green = same class.</p><div class="exs">${blocks.join('')}</div>`;
 }
 
+/** What the hypothesis asks of a clip, in words (the demo's use both transformations). */
+function describeHypothesis(id: number): string {
+  const h = getHypothesis(id);
+  const matches = ['its own audio'];
+  const not = ['the audio of other videos'];
+  if (h.reversal === 'variant') not.push('the same audio played backwards');
+  if (h.reversal === 'invariant') matches.push('its audio played backwards when the clip is reversed too');
+  if (h.shift === 'variant') not.push('the audio of another moment of the same video');
+  if (h.shift === 'invariant') matches.push('the audio of another moment of the same video');
+  return `${h.reversal} to time reversal, ${h.shift} to time shift: a video clip must match ${matches.join(' and ')}, and not ${not.join(' nor ')}`;
+}
+
 export async function renderDemoReport(r: DemoResults, inputs: DemoReportInputs): Promise<string> {
   const outDir = inputs.outDir;
   const sections: ReportSection[] = [];
   sections.push({
     title: 'What happened',
     html: `<ol>
-<li>A synthetic audio-visual dataset: ${r.dataset.videos} videos of ${r.dataset.classes} classes. A class is a motion and sound pattern (bouncing with decaying impacts, growing, shrinking — the time reverse of growing —, colliding, swinging, raining, ...); colours, sizes, positions and backgrounds are random, and backgrounds are shared within a group of videos that is either all in training or all in test, so a shortcut through the scene does not transfer. ${r.recipe.data.timbre === 'class' ? 'Sounds are synchronised with the visual events; their timbre depends on the class and their pitch on the object\'s size.' : 'Sounds are synchronised with the visual events; their timbre depends on the object\'s shape and their pitch on its size.'}</li>
-<li>GDT pretraining without labels: hypothesis ${r.pretrain.hypothesis} (variant to time reversal and to time shift): a video clip must match its own audio, and not the audio played backwards nor the audio of another moment of the same video. ${r.pretrain.steps} steps; loss ${r.pretrain.firstLoss.toFixed(3)} → ${r.pretrain.lastLoss.toFixed(3)}.</li>
+<li>A synthetic audio-visual dataset: ${r.dataset.videos} videos of ${r.dataset.classes} classes. A class is a motion and sound pattern (bouncing with decaying impacts, growing, shrinking — the time reverse of growing —, colliding, swinging, raining, ...); colours, sizes and positions are random; ${r.recipe.data.scenes === 'shared' ? 'a background is shared by one group of videos of every class (so it says nothing of the class), and a group is either all in training or all in test' : 'backgrounds are random and shared within a group of videos that is either all in training or all in test, so a shortcut through the scene does not transfer'}. Sounds are synchronised with the visual events; their timbre depends on ${r.recipe.data.timbre === 'class' ? 'the class' : 'the object\'s shape'} and their pitch on ${r.recipe.data.pitch === 'class' ? 'the class' : 'the object\'s size'}.</li>
+<li>GDT pretraining without labels: hypothesis ${r.pretrain.hypothesis} (${describeHypothesis(r.pretrain.hypothesis)}). ${r.pretrain.steps} steps; loss ${r.pretrain.firstLoss.toFixed(3)} → ${r.pretrain.lastLoss.toFixed(3)}.</li>
 <li>The pretrained video encoder and a randomly initialised one of the same architecture (${r.pretrain.parameters.toLocaleString('en-US')} parameters in the whole GDT model) evaluated on the test split with the labels.</li>
 </ol>`,
   });

@@ -3,7 +3,7 @@
 // initialised one of the same architecture (linear probe, kNN, retrieval, short finetune), and
 // write results.json and report.html. Every stage is resumable: a stage whose output exists with
 // the same recipe is read back, so an interrupted demo continues where it stopped.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as torch from '../torch/index.js';
 import { generateSyntheticDataset } from '../media/synth.js';
@@ -19,6 +19,7 @@ import { provenance, type Provenance } from '../eval/provenance.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { progress } from '../cli/progress.js';
 import { demoRecipe, type DemoRecipe } from './recipe.js';
+import { getHypothesis } from '../ssl/hypotheses.js';
 import { renderDemoReport } from './report.js';
 
 export interface DemoOptions {
@@ -111,19 +112,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
       const r = await generateSyntheticDataset(dataRoot, { ...recipe.data, onProgress: (d) => bar?.update(d) });
       bar?.stop();
       await writeFileAtomic(dataStamp, JSON.stringify(recipe.data) + '\n');
-      log(`${r.videos.length} videos of ${r.classes.length} classes (class = motion and sound pattern; colours and backgrounds are random) in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+      log(`${r.videos.length} videos of ${r.classes.length} classes (class = motion and sound pattern; colours are random, backgrounds shared by all classes) in ${(r.elapsedMs / 1000).toFixed(1)} s`);
     }
     const meta = JSON.parse(readFileSync(join(dataRoot, 'meta.json'), 'utf8')) as { classes: string[]; videos: unknown[] };
     return { root: dataRoot, classes: meta.classes.length, videos: meta.videos.length };
   });
 
+  // Every stage reads the videos' probe results and whole decodes from here: each video is probed
+  // and decoded once per demo, not once per loader thread, model and stage.
+  const manifest = join(out, 'probe-manifest.json');
+  const decodeCache = join(out, 'decoded');
+
   // 2. Tiny GDT pretraining (resumes from its own checkpoint).
   const ptOut = join(out, 'pretrain');
-  const pretrain = await stage(`GDT pretraining: hypothesis ${recipe.hypothesis} (variant to time reversal and to time shift)`, async () => {
+  const h = getHypothesis(recipe.hypothesis);
+  const pretrain = await stage(`GDT pretraining: hypothesis ${recipe.hypothesis} (${h.reversal} to time reversal, ${h.shift} to time shift)`, async () => {
     const cfg = buildConfig({
       method: 'gdt',
       preset: 'tiny',
-      overrides: [{ out: ptOut, data: { root: dataRoot }, objective: { hypothesis: recipe.hypothesis } }, recipe.pretrain],
+      overrides: [{ out: ptOut, data: { root: dataRoot, manifest, decodeCache }, objective: { hypothesis: recipe.hypothesis } }, recipe.pretrain],
     });
     torch.manualSeed(cfg.train.seed);
     const m = await createGdtMethod(cfg);
@@ -152,7 +159,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
         const dir = join(out, 'eval', m, command);
         const cfg = buildEvalConfig(command, {
           preset: 'tiny',
-          overrides: [{ out: dir, weights: weightsOf(m), cache: join(out, 'eval', m, 'features'), data: { dataset: 'ucf101', root: dataRoot, manifest: join(out, 'eval', 'probe-manifest.json') } }, recipe.features],
+          overrides: [{ out: dir, weights: weightsOf(m), cache: join(out, 'eval', m, 'features'), data: { dataset: 'ucf101', root: dataRoot, manifest, decodeCache } }, recipe.features],
         });
         log(`${m} encoder, ${command}`);
         const r = await runFeatureEval(cfg, { progress: showProgress, threads: torch.getNumThreads(), log });
@@ -169,7 +176,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
       const dir = join(out, 'eval', m, 'finetune');
       const cfg = buildEvalConfig('finetune', {
         preset: 'tiny',
-        overrides: [{ out: dir, weights: weightsOf(m), data: { dataset: 'ucf101', root: dataRoot, manifest: join(out, 'eval', 'probe-manifest.json') } }, recipe.finetune],
+        overrides: [{ out: dir, weights: weightsOf(m), data: { dataset: 'ucf101', root: dataRoot, manifest, decodeCache } }, recipe.finetune],
       });
       log(`${m} encoder, finetune`);
       const r = await runFinetune(cfg, { progress: showProgress, threads: torch.getNumThreads(), log });
@@ -208,5 +215,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
   const html = await renderDemoReport(results, { outDir: out, metricsPath: join(ptOut, 'metrics.jsonl'), retrieval: { pretrained: feature.pretrained.retrieval, random: feature.random.retrieval } });
   const reportPath = join(out, 'report.html');
   await writeFileAtomic(reportPath, html);
+  // The decodes only served this run's stages (an interrupted demo resumes with them); a few hundred MB.
+  rmSync(decodeCache, { recursive: true, force: true });
   return { results, resultsPath, reportPath };
 }

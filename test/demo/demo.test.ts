@@ -12,11 +12,14 @@ import { renderInChromium } from '../helpers/browser.js';
 import type { DemoResults } from '../../src/demo/run-demo.js';
 
 const out = mkdtempSync(join(tmpdir(), 'gdt-demo-'));
+/** What the first run printed (its `next:` lines are run by the last test). */
+let printed = '';
 
 test('gdt demo --fast: all stages, results.json, report in Chromium, then a resumed run', async () => {
   const r = await cli('demo', '--fast', '--out', out, '--quiet', '--seed', '3');
   assert.equal(r.code, 0, r.out + r.err);
-  for (const stage of ['[1/4] synthetic audio-visual dataset', '[2/4] GDT pretraining: hypothesis 6', '[3/4] frozen-feature evaluations', '[4/4] short finetuning']) {
+  printed = r.out;
+  for (const stage of ['[1/4] synthetic audio-visual dataset', '[2/4] GDT pretraining: hypothesis 8 (variant to time reversal, invariant to time shift)', '[3/4] frozen-feature evaluations', '[4/4] short finetuning']) {
     assert.ok(r.out.includes(stage), `missing stage line '${stage}'`);
   }
   assert.match(r.out, /report: {2}\S+report\.html/);
@@ -26,9 +29,13 @@ test('gdt demo --fast: all stages, results.json, report in Chromium, then a resu
   assert.equal(res.kind, 'gdt-demo');
   assert.equal(res.seed, 3);
   assert.equal(res.recipe.name, 'fast');
-  assert.equal(res.pretrain.hypothesis, 6);
+  assert.equal(res.pretrain.hypothesis, 8);
   assert.equal(res.dataset.classes, 4);
   assert.equal(res.dataset.videos, 32);
+  // The demo's data design, and one probe + one decode per video shared by the stages (the decodes removed at the end).
+  assert.deepEqual([res.recipe.data.timbre, res.recipe.data.pitch, res.recipe.data.scenes], ['class', 'class', 'shared']);
+  assert.equal(Object.keys((JSON.parse(readFileSync(join(out, 'probe-manifest.json'), 'utf8')) as { entries: object }).entries).length, 32);
+  assert.ok(!existsSync(join(out, 'decoded')), 'the decode cache is removed at the end');
   const steps = readFileSync(join(out, 'pretrain', 'metrics.jsonl'), 'utf8').trim().split('\n');
   assert.equal(res.pretrain.steps, steps.length);
   assert.equal(steps.length, 4);
@@ -81,4 +88,45 @@ test('gdt demo: a bad seed is a clear error', async () => {
   const r = await cli('demo', '--fast', '--out', join(out, 'x'), '--seed', 'abc');
   assert.equal(r.code, 1);
   assert.match(r.err, /--seed must be a non-negative integer, got 'abc'/);
+});
+
+test('the next steps the demo prints work on its checkpoint: gdt embed, gdt search, gdt export', async () => {
+  assert.ok(printed, 'the first test ran the demo');
+  // The three commands after `next:`, as printed (paths outside the working directory are absolute).
+  const lines = printed.split('\n');
+  const first = lines.findIndex((l) => l.startsWith('next:'));
+  assert.ok(first >= 0, printed);
+  const commands = lines.slice(first, first + 3).map((l) => l.replace(/^next:/, '').trim().split(/\s+/));
+  assert.deepEqual(commands.map((c) => c.slice(0, 2).join(' ')), ['gdt embed', 'gdt search', 'gdt export']);
+  const ckpt = join(out, 'pretrain', 'checkpoint.safetensors');
+  const dir = join(out, 'next');
+  const index = join(dir, 'embeddings.npy');
+  const sub = (c: string[], map: Record<string, string>): string[] => c.slice(1).map((a) => map[a] ?? a);
+  const video = join(out, 'data', 'videos', 'Bounce', 'v_Bounce_g01_c01.mp4');
+
+  const embed = sub(commands[0]!, { 'embeddings.npy': index });
+  assert.deepEqual(embed, ['embed', join(out, 'data', 'videos'), '--weights', ckpt, '--out', index]);
+  const e = await cli('--threads', '1', ...embed, '--quiet');
+  assert.equal(e.code, 0, e.out + e.err);
+  // One row per video of the demo's dataset (4 classes x 8), 512 x 0.25 columns, a row index beside it.
+  assert.equal(readFileSync(index.replace(/\.npy$/, '.jsonl'), 'utf8').trim().split('\n').length, 32);
+  const header = readFileSync(index).subarray(0, 128).toString('latin1');
+  assert.match(header, /'shape': \(32, 128\)/);
+
+  const search = sub(commands[1]!, { '<video>': video, 'embeddings.npy': index });
+  const s = await cli('--threads', '1', ...search, '--json');
+  assert.equal(s.code, 0, s.out + s.err);
+  const hits = (JSON.parse(s.out) as { hits: { path: string; similarity: number }[] }).hits;
+  assert.equal(hits[0]!.path, video, 'the query video finds itself first');
+  assert.ok(hits[0]!.similarity > 0.999, `${hits[0]!.similarity}`);
+
+  const onnx = join(dir, 'video.onnx');
+  const exp = sub(commands[2]!, { 'video.onnx': onnx });
+  assert.deepEqual(exp, ['export', '--onnx', onnx, '--weights', ckpt, '--part', 'video']);
+  const x = await cli('--threads', '1', ...exp);
+  assert.equal(x.code, 0, x.out + x.err);
+  const check = /max rel error (\S+)$/m.exec(x.out);
+  assert.ok(check, x.out);
+  assert.ok(Number(check[1]) <= 1e-4, `onnxruntime vs libtorch: max rel error ${check[1]}`);
+  assert.ok(statSync(onnx).size > 1e5);
 });
