@@ -17,8 +17,15 @@ test('gdt launch runs a gdt command in every rank with torchrun variables', asyn
   for (const rank of [0, 1]) assert.match(r.out, new RegExp(`\\[rank ${rank}\\]   "libtorch": "`));
   assert.match(r.err, /gdt launch: 2 rank\(s\) on node 0 of 1 \(world size 2, master 127\.0\.0\.1:\d+\)/);
 
-  const script = 'const e = process.env; console.log([e.RANK, e.LOCAL_RANK, e.WORLD_SIZE, e.LOCAL_WORLD_SIZE, e.MASTER_ADDR, e.GROUP_RANK].join(" ")); process.exit(e.RANK === "2" ? 3 : 0)';
+  // Rank 2 fails only once ranks 0 and 1 have printed (each leaves a marker file after its line):
+  // the launcher stops the other ranks when one fails, so a rank still starting would print nothing.
+  const markers = mkdtempSync(join(tmpdir(), 'gdt-launch-'));
+  const script = `const e = process.env, fs = require("fs"), dir = ${JSON.stringify(markers)};
+    console.log([e.RANK, e.LOCAL_RANK, e.WORLD_SIZE, e.LOCAL_WORLD_SIZE, e.MASTER_ADDR, e.GROUP_RANK].join(" "));
+    if (e.RANK !== "2") fs.writeFileSync(dir + "/" + e.RANK, "");
+    else { const t0 = Date.now(); const wait = () => ["0", "1"].every((r) => fs.existsSync(dir + "/" + r)) || Date.now() - t0 > 30000 ? process.exit(3) : setTimeout(wait, 10); wait(); }`;
   const f = await cli('launch', '--nproc-per-node', '3', '--nnodes', '2', '--node-rank', '0', '--master-addr', 'head', '--master-port', '29555', '--exec', '--', node, '-e', script);
+  rmSync(markers, { recursive: true, force: true });
   assert.equal(f.code, 3, 'the failing rank\'s exit code');
   assert.match(f.out, /\[rank 0\] 0 0 6 3 head 0/);
   assert.match(f.out, /\[rank 1\] 1 1 6 3 head 0/);
