@@ -83,7 +83,13 @@ async function retrievalExamples(r: Record<DemoModel, EvalResults<FeatureFoldRes
   return `<p>Each test video (left strip: three frames) and its three nearest training videos under the pretrained and the random encoder, with the class and cosine similarity; green = same class.</p><div class="exs">${blocks.join('')}</div>`;
 }
 
-/** What the hypothesis asks of a clip, in words (the demo's use both transformations). */
+/** The hypothesis's stance on each transformation, e.g. "variant to time reversal, invariant to time shift" (the demo's use both). */
+export function hypothesisStances(id: number): string {
+  const h = getHypothesis(id);
+  return `${h.reversal} to time reversal, ${h.shift} to time shift`;
+}
+
+/** What the hypothesis asks of a clip, in words. */
 function describeHypothesis(id: number): string {
   const h = getHypothesis(id);
   const matches = ['its own audio'];
@@ -92,7 +98,7 @@ function describeHypothesis(id: number): string {
   if (h.reversal === 'invariant') matches.push('its audio played backwards when the clip is reversed too');
   if (h.shift === 'variant') not.push('the audio of another moment of the same video');
   if (h.shift === 'invariant') matches.push('the audio of another moment of the same video');
-  return `${h.reversal} to time reversal, ${h.shift} to time shift: a video clip must match ${matches.join(' and ')}, and not ${not.join(' nor ')}`;
+  return `${hypothesisStances(id)}: a video clip must match ${matches.join(' and ')}, and not ${not.join(' nor ')}`;
 }
 
 export async function renderDemoReport(r: DemoResults, inputs: DemoReportInputs): Promise<string> {

@@ -19,8 +19,7 @@ import { provenance, type Provenance } from '../eval/provenance.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { progress } from '../cli/progress.js';
 import { demoRecipe, type DemoRecipe } from './recipe.js';
-import { getHypothesis } from '../ssl/hypotheses.js';
-import { renderDemoReport } from './report.js';
+import { hypothesisStances, renderDemoReport } from './report.js';
 
 export interface DemoOptions {
   out: string;
@@ -125,8 +124,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutput> {
 
   // 2. Tiny GDT pretraining (resumes from its own checkpoint).
   const ptOut = join(out, 'pretrain');
-  const h = getHypothesis(recipe.hypothesis);
-  const pretrain = await stage(`GDT pretraining: hypothesis ${recipe.hypothesis} (${h.reversal} to time reversal, ${h.shift} to time shift)`, async () => {
+  const pretrain = await stage(`GDT pretraining: hypothesis ${recipe.hypothesis} (${hypothesisStances(recipe.hypothesis)})`, async () => {
     const cfg = buildConfig({
       method: 'gdt',
       preset: 'tiny',
