@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('generate the synthetic dataset, pretrain a tiny GDT, compare it with a random initialisation (linear probe, kNN, retrieval, finetune); writes results.json and report.html')
     .option('--out <dir>', 'output folder (an interrupted demo resumes there)', 'gdt-demo')
-    .option('--fast', 'a few steps on a handful of videos: checks the pipeline in about a minute (the gap is not expected)')
+    .option('--fast', 'a few steps on a handful of videos: checks the pipeline in a minute or two (the gap is not expected)')
     .option('--seed <n>', 'seed of the dataset, the pretraining and the evaluations', '0')
     .option('--quiet', 'no progress bars')
     .action(async (o: DemoCliOptions) => {
